@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The test command for developers and CI alike. It installs what the suite needs
+# itself, because CI starts from a clean clone on a possibly fresh Debian 12 machine.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Debian packages: PostgreSQL server (postgres-marked tests), Chromium (browser
+# tests through Playwright, which cannot download its own browsers here) and
+# CJK fonts (so Japanese text renders in screenshots instead of tofu boxes).
+missing=()
+for pkg in postgresql chromium fonts-noto-cjk; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    echo "scripts/test.sh: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e '.[test]'
+
+# Compiled .mo catalogues are build output, not committed. The .po check avoids
+# pybabel's crash on a translations dir that has no catalogue yet.
+if [[ -d web/translations ]] && command -v pybabel >/dev/null &&
+    [[ -n $(find web/translations -name '*.po' -print -quit) ]]; then
+    pybabel -q compile -d web/translations
+fi
+
+# Any non-zero pytest exit fails the command, including 5 (no tests collected):
+# a CI run that tested nothing must not pass.
+# -p no:benchmark: the machine image ships pytest-benchmark, whose warning under
+# xdist becomes an INTERNALERROR with filterwarnings=error; the suite doesn't use it.
+pytest=(python3 -m pytest -n 2 -p no:benchmark)
+status=0
+"${pytest[@]}" "$@" || status=$?
+
+# Second run: the whole suite again against PostgreSQL instead of SQLite
+# (browser tests excluded: they add nothing database-specific). Set
+# DXFLOW_TEST_BOTH_DATABASES=0 for a quick SQLite-only run.
+if [[ ${DXFLOW_TEST_BOTH_DATABASES:-1} != 0 ]]; then
+    DXFLOW_TEST_DATABASE=postgresql "${pytest[@]}" -m "not browser" "$@" || status=$?
+fi
+exit "$status"

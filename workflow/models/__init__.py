@@ -1,0 +1,15 @@
+"""SQLAlchemy models of dxflow; the migrations under ``migrations/`` are the schema's source of truth."""
+
+from .audit import AuditEvent, AuditLogIsAppendOnly
+from .base import Base, utcnow
+from .case import Attachment, Case, CaseNumberCounter, Comment, Supporter
+from .org import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, Substitution, User
+from .plan import Kpi, KpiActual, KpiTarget, Plan
+from .review import Review
+
+__all__ = [
+    "BUREAU_ROLES", "OFFICE_ROLES", "ROLES",
+    "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case", "CaseNumberCounter",
+    "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "Plan", "Review",
+    "Substitution", "Supporter", "User", "utcnow",
+]
