@@ -137,3 +137,65 @@ def instance_dir(tmp_path) -> Path:
     path = tmp_path / "instance"
     path.mkdir()
     return path
+
+
+# --- web -------------------------------------------------------------------------------------
+
+CSRF_RE = __import__("re").compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+@pytest.fixture
+def app(db_url, instance_dir):
+    from web import create_app
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SECRET_KEY": "test-secret-key",
+        "UPLOAD_DIR": str(instance_dir / "uploads"),
+        "DXFLOW_INSTANCE_DIR": str(instance_dir),
+    })
+    yield app
+    with app.app_context():
+        from web.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """Read the CSRF token from a rendered form, as a browser would (CSRF stays on in tests)."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password: str = PASSWORD):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"email": user.email, "password": password,
+                                                "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self.client, "/account")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def post(self, url: str, data: dict | None = None, *, form_url: str | None = None, **kwargs):
+        """POST with the CSRF token read from ``form_url`` (default: the same URL)."""
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", csrf_token(self.client, form_url or url))
+        return self.client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -5,27 +5,75 @@ from __future__ import annotations
 from flask import Flask
 
 from web import config as web_config
-from web.extensions import db, migrate
+from web.extensions import babel, csrf, db, limiter, login_manager, migrate
 from workflow.db import ensure_sqlite_dir
 
 
+class InsecureConfiguration(RuntimeError):
+    """Raised when the app would run in production with the development secret key."""
+
+
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=web_config.from_environment()["DXFLOW_INSTANCE_DIR"])
-    app.config.update(web_config.from_environment())
-    app.config.update(config or {})
+    settings = web_config.from_environment()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings["DXFLOW_INSTANCE_DIR"])
+    app.config.update(settings)
+    check_secret_key(app)
     ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
     register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
     register_commands(app)
     return app
 
 
+def check_secret_key(app: Flask) -> None:
+    """Refuse the well-known development key unless debugging, testing or running the demo."""
+    relaxed = app.debug or app.testing or app.config.get("DXFLOW_DEMO")
+    if app.config["SECRET_KEY"] == web_config.DEFAULT_SECRET_KEY and not relaxed:
+        raise InsecureConfiguration(
+            "Set DXFLOW_SECRET_KEY to a long random value (python -c 'import secrets; "
+            "print(secrets.token_hex(32))'); the default key is only for debug and demo."
+        )
+
+
 def register_extensions(app: Flask) -> None:
+    from web import i18n, security
+
     db.init_app(app)
     migrate.init_app(app, db, directory=web_config.MIGRATIONS_DIR, render_as_batch=True,
                      compare_type=True)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Tokyo")
+    limiter.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from web import admin, auth, cases, dashboard, office, reviews, tasks
+
+    for module in (auth, cases, office, reviews, dashboard, tasks, admin):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from web import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from web import i18n, navigation, presenters
+
+    i18n.init_templates(app)
+    navigation.init_app(app)
+    presenters.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
-    from web.cli import register
-
-    register(app)
+    """The CLI is the ``dxflow`` click group (web.cli); Flask-Migrate adds ``db``."""

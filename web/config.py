@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from workflow import config as wf_config
@@ -10,11 +11,33 @@ DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
+def _flag(name: str, default: str = "0") -> bool:
+    return (wf_config.env(name, default) or default).lower() in {"1", "true", "yes", "on"}
+
+
 def from_environment() -> dict:
+    instance = wf_config.instance_dir()
+    https = _flag("HTTPS")
     return {
         "SECRET_KEY": wf_config.env("SECRET_KEY") or DEFAULT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": wf_config.database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "DXFLOW_INSTANCE_DIR": str(wf_config.instance_dir()),
-        "DXFLOW_DEMO": (wf_config.env("DEMO", "0") or "0") == "1",
+        "DXFLOW_INSTANCE_DIR": str(instance),
+        "DXFLOW_DEMO": _flag("DEMO"),
+        "UPLOAD_DIR": wf_config.env("UPLOAD_DIR") or str(instance / "uploads"),
+        "MAX_CONTENT_LENGTH": int(wf_config.env("MAX_UPLOAD_MB", "10") or 10) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(wf_config.env("SESSION_HOURS", "10") or 10)),
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "RATELIMIT_STORAGE_URI": wf_config.env("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_MAX_FAILURES": int(wf_config.env("LOGIN_MAX_FAILURES", "5") or 5),
+        "LOGIN_LOCK_MINUTES": int(wf_config.env("LOGIN_LOCK_MINUTES", "15") or 15),
+        "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -67,6 +67,16 @@ def on_any_transition(effect: Effect) -> Effect:
     return effect
 
 
+def unregister(effect: Effect) -> None:
+    """Remove ``effect`` from every registration (tests, plugins being unloaded)."""
+    for registry in (_on_trigger, _on_enter):
+        for effects in registry.values():
+            if effect in effects:
+                effects.remove(effect)
+    if effect in _on_any:
+        _on_any.remove(effect)
+
+
 def effects_for(trigger: str, to_state: str) -> list[Effect]:
     phase = to_state.split("_", 1)[0]
     found = [*_on_trigger.get(trigger, ()), *_on_enter.get(to_state, ())]

@@ -52,6 +52,22 @@ class User(Base, Timestamped):
 
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
 
+    # The session-user protocol Flask-Login expects, written here so workflow needs no Flask.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     @property
     def is_bureau(self) -> bool:
         return self.role in BUREAU_ROLES

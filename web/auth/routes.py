@@ -1,0 +1,138 @@
+"""Sign-in with lock-out after repeated failures, sign-out, password and language change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from web.auth import bp
+from web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
+from web.authz import ANY_SIGNED_IN, public, roles
+from web.extensions import db, limiter, login_manager
+from web.i18n import LANGUAGES, lang
+from workflow.models import User, utcnow
+from workflow.passwords import hash_password, password_problems, verify_password
+from workflow.users import record
+
+HOME_BY_ROLE = {
+    "requester": "cases.index",
+    "dept_manager": "tasks.index",
+    "office": "office.board",
+    "office_lead": "office.board",
+    "expert": "cases.index",
+    "executive": "dashboard.index",
+    "admin": "admin.users",
+}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths: an absolute ``next`` would be an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_url(user: User) -> str:
+    return url_for(HOME_BY_ROLE.get(user.role, "tasks.index"))
+
+
+@bp.route("/")
+@public
+def root():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(func.lower(User.email) == form.email.data.strip().lower()))
+        now = utcnow()
+        locked = user is not None and user.locked_until is not None and user.locked_until > now
+        if user is not None and user.active and not locked and verify_password(user.password_hash, form.password.data):
+            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+            record(db.session, "login", user, data={"ip": request.remote_addr})
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            return redirect(safe_next(request.args.get("next")) or home_url(user))
+        if user is not None and not locked:
+            user.failed_logins += 1
+            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+                user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+                user.failed_logins = 0
+        record(db.session, "login_failed", user,
+               data={"email": form.email.data.strip().lower()[:254], "ip": request.remote_addr,
+                     "locked": bool(locked)})
+        db.session.commit()
+        # One message for every failure: never tell which part was wrong or that an account exists.
+        flash(_("メールアドレスまたはパスワードが正しくないか、アカウントが一時的にロックされています。"), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@roles(*ANY_SIGNED_IN)
+def logout():
+    record(db.session, "logout", current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("ログアウトしました。"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@roles(*ANY_SIGNED_IN)
+def account():
+    password_form = PasswordChangeForm(prefix="pw")
+    language_form = LanguageForm(prefix="lang", language=current_user.language)
+    if password_form.submit.data and password_form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not verify_password(user.password_hash, password_form.current.data):
+            password_form.current.errors.append(_("現在のパスワードが正しくありません"))
+        else:
+            problems = password_problems(password_form.new.data)
+            if problems:
+                password_form.new.errors.extend(en if lang() == "en" else ja for ja, en in problems)
+            else:
+                user.password_hash = hash_password(password_form.new.data)
+                record(db.session, "password", user)
+                db.session.commit()
+                flash(_("パスワードを変更しました。"), "success")
+                return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", password_form=password_form,
+                           language_form=language_form)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def language():
+    """Switch language; remembered on the account when signed in, in the session otherwise."""
+    form = LanguageForm(prefix="lang")
+    if form.validate_on_submit() and form.language.data in LANGUAGES:
+        session["lang"] = form.language.data
+        if current_user.is_authenticated:
+            current_user.language = form.language.data
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("auth.root"))

@@ -1,0 +1,68 @@
+"""Friendly error pages in both languages, and workflow errors turned into HTTP answers."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from web.i18n import lang
+from workflow.errors import StaleVersion
+
+TITLES = {
+    400: lambda: _("リクエストが正しくありません"),
+    403: lambda: _("この操作を行う権限がありません"),
+    404: lambda: _("ページが見つかりません"),
+    405: lambda: _("この方法では利用できません"),
+    409: lambda: _("他の人が先に変更しました"),
+    413: lambda: _("ファイルが大きすぎます"),
+    429: lambda: _("操作が多すぎます。しばらく待ってからお試しください"),
+    500: lambda: _("システムエラーが発生しました"),
+}
+HINTS = {
+    400: lambda: _("入力内容を確認して、もう一度お試しください。"),
+    403: lambda: _("必要な権限がない場合は、所属の管理者またはデジタル統括室にお問い合わせください。"),
+    404: lambda: _("URLが正しいか確認してください。案件が存在しないか、閲覧権限がありません。"),
+    409: lambda: _("この案件は他の人によって変更されました。画面を再読み込みして最新の内容を確認してください。"),
+    413: lambda: _("アップロードできるファイルの大きさには上限があります。"),
+    429: lambda: _("安全のため、短時間に多くの操作を受け付けないようにしています。"),
+    500: lambda: _("お手数ですが、時間をおいて再度お試しください。解決しない場合はシステム管理者に連絡してください。"),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    title = TITLES.get(code, TITLES[500])()
+    hint = HINTS.get(code, HINTS[500])()
+    if request.path.startswith("/api/"):
+        body = {"type": "about:blank", "title": title, "status": code, "detail": detail or hint}
+        return body, code, {"Content-Type": "application/problem+json"}
+    return render_template("errors/error.html", code=code, title=title, hint=hint,
+                           detail=detail), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        detail = exc.description if code in (400, 409) and exc.description and \
+            not exc.description.startswith(("The browser", "The server")) else None
+        return render_error(code, detail)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(400, _("フォームの有効期限が切れたか、不正な送信です。画面を再読み込みしてください。"))
+
+    @app.errorhandler(StaleVersion)
+    def stale(exc: StaleVersion):
+        return render_error(409, exc.message(lang()))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        app.logger.exception("Unhandled error on %s", request.path)
+        from web.extensions import db
+
+        db.session.rollback()
+        return render_error(500)

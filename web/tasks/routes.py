@@ -1,0 +1,11 @@
+"""Placeholder routes; being built."""
+
+from web.authz import ANY_SIGNED_IN, roles
+from web.tasks import bp
+
+
+@bp.route("/index")
+@roles(*ANY_SIGNED_IN)
+def index():
+    return "tasks.index"
+
