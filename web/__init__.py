@@ -55,9 +55,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import admin, auth, cases, dashboard, office, reviews, tasks
+    from web import admin, auth, cases, dashboard, office, plans, reviews, tasks
 
-    for module in (auth, cases, office, reviews, dashboard, tasks, admin):
+    for module in (auth, cases, plans, office, reviews, dashboard, tasks, admin):
         app.register_blueprint(module.bp)
 
 
