@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker  # noqa: E402
+from sqlalchemy.orm import DeclarativeBase, Session, defer, sessionmaker  # noqa: E402
 
 from workflow.db import make_engine, make_session_factory  # noqa: E402
 from workflow.engine import fire  # noqa: E402
@@ -253,8 +253,11 @@ def throughput(url: str, path: str, actor_id: int, pools: dict[str, list[int]],
     for contender in contenders.values():  # warm-up: statement caches, page cache
         contender.run(200)
     per_round = max(1, n // rounds)
+    names = list(contenders)
     for r in range(rounds):
-        for name, contender in contenders.items():
+        # Rotated each round: whoever commits when SQLite checkpoints its WAL pays for it.
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            contender = contenders[name]
             start = time.perf_counter()
             contender.run(per_round)
             spent[name] += time.perf_counter() - start
@@ -322,7 +325,11 @@ def _traced(load) -> tuple[int, object]:
 
 
 def memory_per_case(url: str, n: int) -> dict[str, float]:
-    """Bytes per loaded case: ORM objects (with session bookkeeping) and Core rows."""
+    """Bytes per loaded case: ORM objects (with session bookkeeping) and Core rows.
+
+    The cases carry short but realistic Japanese texts (title, description, problem, outcome,
+    proposal); ``text_payload_bytes_per_case`` is what those str objects alone take.
+    """
     engine = make_engine(url)
     factory = make_session_factory(engine)
     lean_columns = (CASES.c.id, CASES.c.state, CASES.c.version, CASES.c.hold_return_state,
@@ -337,6 +344,14 @@ def memory_per_case(url: str, n: int) -> dict[str, float]:
         assert len(cases) == n
         result["orm_bytes_per_case"] = round(size / n)
         del cases
+    with factory() as session:  # the same with the four free-text columns left unloaded
+        texts = (Case.description, Case.current_problem, Case.desired_outcome,
+                 Case.proposal_text)
+        query = select(Case).options(*(defer(c) for c in texts)).limit(n)
+        session.scalars(query.limit(5)).all()
+        size, cases = _traced(lambda: session.scalars(query).all())
+        result["orm_text_deferred_bytes_per_case"] = round(size / n)
+        del cases
     with engine.connect() as conn:
         size, rows = _traced(lambda: conn.execute(select(CASES).limit(n)).all())
         assert len(rows) == n
@@ -345,18 +360,25 @@ def memory_per_case(url: str, n: int) -> dict[str, float]:
         size, rows = _traced(lambda: conn.execute(select(*lean_columns).limit(n)).all())
         result["lean_row_bytes_per_case"] = round(size / n)
         del rows
+        texts = conn.execute(select(CASES.c.title, CASES.c.description, CASES.c.current_problem,
+                                    CASES.c.desired_outcome, CASES.c.proposal_text).limit(n))
+        result["text_payload_bytes_per_case"] = round(
+            statistics.fmean(sum(sys.getsizeof(v) for v in row) for row in texts))
     engine.dispose()
     return result
 
 
 def growth(url: str, actor_id: int, ids: list[int], n: int) -> dict[str, object]:
-    """Python heap (tracemalloc) and RSS over ``n`` fires in one long-lived session."""
+    """RSS and live objects over ``n`` fires in one long-lived session, plus the Python heap.
+
+    tracemalloc slows every allocation down several times, so the heap is traced over a
+    window of 3,000 of the transitions (bytes per transition) while RSS and the count of
+    live objects cover all ``n``.
+    """
     contender = Engine(url, actor_id, ids, reload=False)
     contender.run(2_000)  # warm-up: caches, pool, page cache
     gc.collect()
-    rss_start = rss_bytes()
-    tracemalloc.start()
-    heap_start = tracemalloc.get_traced_memory()[0]
+    rss_start, objects_start = rss_bytes(), len(gc.get_objects())
     samples = []
     step = n // 10
     start = time.perf_counter()
@@ -365,15 +387,22 @@ def growth(url: str, actor_id: int, ids: list[int], n: int) -> dict[str, object]
         gc.collect()
         samples.append(round((rss_bytes() - rss_start) / 2**20, 2))
     seconds = time.perf_counter() - start
+    rss_end, objects_end = rss_bytes(), len(gc.get_objects())
+    window = 3_000
+    tracemalloc.start()
+    heap_start = tracemalloc.get_traced_memory()[0]
+    contender.run(window)
+    gc.collect()
     heap_end = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     contender.close()
     return {
         "transitions": step * 10,
-        "heap_growth_mb": round((heap_end - heap_start) / 2**20, 3),
-        "rss_growth_mb": round((rss_bytes() - rss_start) / 2**20, 2),
+        "rss_growth_mb": round((rss_end - rss_start) / 2**20, 2),
         "rss_growth_samples_mb": samples,
-        "transitions_per_s_under_tracemalloc": round(step * 10 / seconds),
+        "live_objects_growth": objects_end - objects_start,
+        "heap_growth_bytes_per_transition": round((heap_end - heap_start) / window, 1),
+        "transitions_per_s": round(step * 10 / seconds),
     }
 
 

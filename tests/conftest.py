@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+import notifications.effects  # noqa: F401  (as in the app: transitions queue notifications)
 from tests.support import skip_or_fail
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Department, User
@@ -28,14 +29,22 @@ _counter = itertools.count(1)
 
 
 def migrate_and_seed(url: str) -> None:
-    from web import create_app
-    from web.cli import initialise_database
+    """Run the real migrations on a bare Flask app (no blueprints: schema only)."""
+    from flask import Flask
+    from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    from web.config import MIGRATIONS_DIR
+    from web.extensions import db, migrate
+    from workflow.seed import seed_departments
+
+    app = Flask("dxflow-test-template")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     with app.app_context():
-        initialise_database()
-        from web.extensions import db
-
+        upgrade()
+        seed_departments(db.session)
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -278,7 +278,7 @@ def test_unknown_trigger(session, people, case):
 
 def test_not_allowed_in_state_names_the_state(session, people, case):
     with pytest.raises(NotAllowedInState) as excinfo:
-        fire_as(session, case, "accept", people["office"])
+        fire_as(session, case, "ask_revision", people["requester"])
     assert excinfo.value.state == "draft"
     assert "draft" in str(excinfo.value) and "下書き" in excinfo.value.message("ja")
 
@@ -458,6 +458,30 @@ def test_stale_row_changed_by_another_session(session, engine, people, case):
         fire_as(session, case, "reject", people["office_lead"])
     assert snapshot(session, case) == before
     assert reload(session, case).state == "consultation_hearing"
+
+
+def test_a_stale_expected_version_beats_the_state_the_case_moved_to(session, engine, people,
+                                                                   case):
+    """Someone who pressed 'hold' on version v, after another person held the case, is told
+    to reload: not that 'hold' is impossible in a state they never saw."""
+    from workflow.db import make_session_factory
+
+    walk_to(session, case, "solution_poc", people)
+    seen_version = case.version
+    fire_as(session, case, "hold", people["office_lead"])
+    with make_session_factory(engine)() as other:
+        fresh = other.get(Case, case.id)
+        assert fresh.state == "on_hold"
+        with pytest.raises(StaleVersion) as excinfo:
+            fire(other, fresh, "hold", other.get(User, people["office"].id), comment="保留",
+                 expected_version=seen_version, now=NOW)
+    assert (excinfo.value.expected, excinfo.value.actual) == (seen_version, seen_version + 1)
+
+
+def test_an_outsider_learns_nothing_about_the_version(session, people, make_user, case):
+    outsider = make_user("requester", "finance")
+    with pytest.raises(AccessDenied):
+        fire(session, case, "submit", outsider, expected_version=case.version + 5, now=NOW)
 
 
 def test_another_bureaus_requester_is_denied(session, people, make_user, case):

@@ -30,7 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def check_secret_key(app: Flask) -> None:
     """Refuse the well-known development key unless debugging, testing or running the demo."""
-    relaxed = app.debug or app.testing or app.config.get("DXFLOW_DEMO")
+    relaxed = (app.debug or app.testing or app.config.get("DXFLOW_DEMO")
+               or app.config.get("DXFLOW_CLI"))
     if app.config["SECRET_KEY"] == web_config.DEFAULT_SECRET_KEY and not relaxed:
         raise InsecureConfiguration(
             "Set DXFLOW_SECRET_KEY to a long random value (python -c 'import secrets; "
@@ -39,6 +40,7 @@ def check_secret_key(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    import notifications.effects  # noqa: F401  (queues notifications on transitions)
     from web import i18n, security
 
     db.init_app(app)

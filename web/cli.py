@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from sqlalchemy import select
 
 from web.extensions import db
@@ -22,13 +22,19 @@ from workflow.users import create_user, deactivate_user, find_department
 def _create_app():
     from web import create_app
 
-    return create_app()
+    # Commands work on the database; serving is `dxflow demo` or gunicorn (web.wsgi), which
+    # keep the secret-key check.
+    return create_app({"DXFLOW_CLI": True})
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False, set_debug_flag=False)
 def main() -> None:
     """dxflow — DX support workflow for the city (デジタル統括室の伴走支援)."""
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
 
 
 def fail(message: str) -> None:
@@ -165,3 +171,6 @@ def case_show(number: str, lang: str) -> None:
 
 def register(app: Flask) -> None:
     """Commands are defined on ``main``; nothing extra to attach to the app yet."""
+
+
+from web import cli_notifications  # noqa: E402,F401  (registers scheduler/reminders/outbox)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import access
 from workflow.errors import AccessDenied, InvalidInput, StaleVersion
@@ -127,6 +128,8 @@ def bump_version(session: Session, case: Case, expected_version: int | None,
     if result.rowcount != 1:
         session.rollback()
         raise StaleVersion(version, None)
+    for key, value in {"version": version + 1, "updated_at": now, **values}.items():
+        set_committed_value(case, key, value)
     return version + 1
 
 

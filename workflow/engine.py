@@ -1,7 +1,7 @@
 """The one way a case changes state.
 
-``fire`` checks trigger, state, role, access and guards, then writes the new state with a
-version check, exactly one audit event and whatever the registered effects add, in one
+``fire`` checks trigger, role, access, version, state and guards, then writes the new state
+with a version check, exactly one audit event and whatever the registered effects add, in one
 transaction. The hot path uses SQLAlchemy Core, one statement per write: the ORM's unit of
 work costs about four times the raw floor (see bench/engine.py).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,12 +25,21 @@ from workflow.errors import (
     StaleVersion,
     UnknownTrigger,
 )
-from workflow.models import AuditEvent, Case, utcnow
+from workflow.models import AuditEvent, Case, Plan, utcnow
 from workflow.states import BY_TRIGGER, CLOSED_STATES, TRANSITIONS, Reason, Transition
 from workflow.states import GuardContext, NoTransition, destination, state_label
 
 _CASES = Case.__table__
 _EVENTS = AuditEvent.__table__
+# Built once: a statement object is reused, so SQLAlchemy neither rebuilds it nor recomputes
+# its cache key per call. The UPDATE's SET columns come from each call's parameters.
+_UPDATE_CASE = update(_CASES).where(
+    _CASES.c.id == bindparam("_case_id"), _CASES.c.version == bindparam("_expected_version")
+)
+_INSERT_EVENT = insert(_EVENTS)
+# (state, trigger, return state) -> destination, as the machine once answered it: the machine
+# is built once at import and never changes, so each question needs asking only once.
+_DESTINATIONS: dict[tuple[str, str, str | None], str] = {}
 
 COMMENT_REQUIRED = Reason("comment_required", "コメントを入力してください", "A comment is required")
 
@@ -68,6 +77,19 @@ def _transition(trigger: str) -> Transition:
         raise UnknownTrigger(trigger) from None
 
 
+def _destination(t: Transition, state: str, return_state: str | None) -> str:
+    key = (state, t.trigger, return_state if t.dest is None else None)
+    to_state = _DESTINATIONS.get(key)
+    if to_state is None:
+        try:
+            to_state = destination(state, t.trigger, return_state)
+        except NoTransition:
+            raise NotAllowedInState(t.trigger, state, state_label(state, "ja"),
+                                    state_label(state, "en")) from None
+        _DESTINATIONS[key] = to_state
+    return to_state
+
+
 def _check_state(t: Transition, case: Case) -> None:
     if case.state not in t.sources:
         raise NotAllowedInState(
@@ -85,6 +107,8 @@ def _check_authority(session: Session, t: Transition, case: Case, principal) -> 
 def guard_reasons(session: Session, t: Transition, case: Case, *, now: datetime,
                   comment: str | None = None, actor=None) -> list[Reason]:
     """Every reason the guards of ``t`` give against firing it on ``case`` now."""
+    if not t.guards:
+        return []
     ctx = GuardContext(session=session, now=now, comment=comment, actor=actor)
     return [reason for guard in t.guards for reason in guard.reasons(case, ctx)]
 
@@ -107,6 +131,15 @@ def _field_changes(t: Transition, case: Case, to_state: str, principal, now: dat
     return changes
 
 
+def _record_plan_approval(session: Session, case: Case, principal, now: datetime) -> None:
+    """approve_plan: the plan is now the approved execution plan; later target changes are
+    revisions (``plans.save_kpi``). Rare, so the ORM keeps the session's Plan current."""
+    plan = session.scalar(select(Plan).where(Plan.case_id == case.id))
+    if plan is not None:  # the plan_complete guard makes sure there is one
+        plan.approved_at, plan.approved_by_id = now, principal.id
+        session.flush()
+
+
 def fire(
     session: Session,
     case: Case,
@@ -127,41 +160,39 @@ def fire(
     now = now or utcnow()
     principal = on_behalf_of or actor
     t = _transition(trigger)
-    _check_state(t, case)
     _check_authority(session, t, case, principal)
+    # Before the state check: whoever fires on a version they did not see gets "reload",
+    # not a refusal based on a state they never saw.
+    version = case.version if expected_version is None else expected_version
+    if version != case.version:
+        raise StaleVersion(expected_version, case.version)
+    _check_state(t, case)
     comment = (comment or "").strip() or None
     reasons = [COMMENT_REQUIRED] if t.comment_required and not comment else []
     reasons += guard_reasons(session, t, case, now=now, comment=comment, actor=principal)
     if reasons:
         raise GuardFailed(reasons)
-    version = case.version if expected_version is None else expected_version
-    if version != case.version:
-        raise StaleVersion(expected_version, case.version)
-    try:
-        to_state = destination(case.state, trigger, case.hold_return_state)
-    except NoTransition:
-        raise NotAllowedInState(trigger, case.state, state_label(case.state, "ja"),
-                                state_label(case.state, "en")) from None
+    to_state = _destination(t, case.state, case.hold_return_state)
 
     changes = _field_changes(t, case, to_state, principal, now)
     from_state = case.state
     try:
         conn = session.connection()
-        updated = conn.execute(
-            update(_CASES)
-            .where(_CASES.c.id == case.id, _CASES.c.version == version)
-            .values(state=to_state, version=version + 1, updated_at=now, **changes)
-        )
+        updated = conn.execute(_UPDATE_CASE, {
+            "_case_id": case.id, "_expected_version": version,
+            "state": to_state, "version": version + 1, "updated_at": now, **changes,
+        })
         if updated.rowcount != 1:
             raise StaleVersion(version, None)
-        event_id = conn.execute(
-            insert(_EVENTS).values(
-                case_id=case.id, kind="transition", trigger=trigger, from_state=from_state,
-                to_state=to_state, case_version=version + 1, actor_id=actor.id,
-                on_behalf_of_id=on_behalf_of.id if on_behalf_of is not None else None,
-                comment=comment, data=data, created_at=now,
-            )
-        ).inserted_primary_key[0]
+        event_id = conn.execute(_INSERT_EVENT, {
+            "case_id": case.id, "kind": "transition", "trigger": trigger,
+            "from_state": from_state, "to_state": to_state, "case_version": version + 1,
+            "actor_id": actor.id,
+            "on_behalf_of_id": on_behalf_of.id if on_behalf_of is not None else None,
+            "comment": comment, "data": data, "created_at": now,
+        }).inserted_primary_key[0]
+        if trigger == "approve_plan":
+            _record_plan_approval(session, case, principal, now)
         for effect in effects_for(trigger, to_state):
             effect(Fired(session, case, trigger, from_state, to_state, actor, principal,
                          comment, event_id, version + 1, now))
@@ -190,3 +221,8 @@ def available_transitions(session: Session, case: Case, user, *, on_behalf_of=No
         if case.state in t.sources and principal.role in t.roles
         and (t.dest is not None or case.hold_return_state is not None)
     ]
+
+
+# Effects the domain itself attaches (review obligations on go-live); imported last because
+# the module fires transitions through this one.
+from workflow import reviews as _reviews  # noqa: E402,F401

@@ -130,6 +130,18 @@ def _validate_kpi(data: KpiInput) -> None:
         raise InvalidInput(errors)
 
 
+def _validate_owner(session: Session, case: Case, owner_id: int | None) -> None:
+    """A KPI's owner reviews it later, so it must be a manager of the case's bureau."""
+    if owner_id is None:
+        return
+    owner = session.get(User, owner_id)
+    if (owner is None or owner.role != "dept_manager" or not owner.active
+            or owner.department_id != case.department_id):
+        raise InvalidInput({"owner_id": [Reason(
+            "invalid_owner", "KPIの担当者は所管部局の所属長から選んでください",
+            "Choose a manager of the case's bureau as the KPI owner")]})
+
+
 def _set_target(kpi: Kpi, fy: int, value, revise: bool, now: datetime) -> dict | None:
     number = value if isinstance(value, Decimal | int | float) and not isinstance(value, bool) else None
     text = "" if number is not None or value is None else str(value).strip()
@@ -160,6 +172,7 @@ def save_kpi(session: Session, case: Case, actor: User, data: KpiInput, *,
     now = now or utcnow()
     _authorise(session, on_behalf_of or actor, case, KPI_STATES)
     _validate_kpi(data)
+    _validate_owner(session, case, data.owner_id)
     plan = ensure_plan(session, case)
     if kpi_id is None:
         kpi = Kpi(plan_id=plan.id, position=len(plan.kpis), name=data.name.strip())

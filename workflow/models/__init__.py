@@ -4,12 +4,14 @@ from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
 from .case import Attachment, Case, CaseNumberCounter, Comment, Supporter
 from .org import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, Substitution, User
+from .notification import Notification, NotificationPreference, SchedulerHeartbeat
 from .plan import Kpi, KpiActual, KpiTarget, Plan
 from .review import Review
 
 __all__ = [
     "BUREAU_ROLES", "OFFICE_ROLES", "ROLES",
     "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case", "CaseNumberCounter",
-    "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "Plan", "Review",
+    "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "Notification",
+    "NotificationPreference", "Plan", "Review", "SchedulerHeartbeat",
     "Substitution", "Supporter", "User", "utcnow",
 ]

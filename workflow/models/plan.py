@@ -26,6 +26,8 @@ class Plan(Base, Timestamped):
     to_be_notes: Mapped[str] = mapped_column(Text, default="")
     # {item key: "yes" | "no" | "not_applicable"}; see vocabulary.SECURITY_CHECKLIST.
     security_checklist: Mapped[dict] = mapped_column(JSON, default=dict)
+    # None follows the installation's review policy; "yearly" or "quarterly" overrides it.
+    review_cadence: Mapped[str | None] = mapped_column(String(10))
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

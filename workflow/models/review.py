@@ -30,6 +30,10 @@ class Review(Base):
     next_actions: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The last reminder stage sent (e.g. "before-14", "due", "overdue-2", "escalation"): a sweep
+    # sends a stage once, and a missed sweep is caught up by the next one.
+    last_reminder_stage: Mapped[str | None] = mapped_column(String(30))
+    last_reminded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
