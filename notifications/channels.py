@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import smtplib
 import ssl
+import urllib.error
 import urllib.request
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -103,5 +104,8 @@ class WebhookChannel:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 if response.status >= 300:
                     raise DeliveryError(f"webhook answered {response.status}")
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise DeliveryError(f"webhook answered {exc.code}") from None
         except OSError as exc:
             raise DeliveryError(f"webhook: {exc}") from exc

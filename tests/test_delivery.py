@@ -167,6 +167,7 @@ def test_webhook_payload_and_retry_on_5xx(session, make_user):
         second = flush_outbox(session, settings, now=NOW + timedelta(minutes=5))
     finally:
         server.shutdown()
+        server.server_close()
     assert (first.retried, second.sent) == (1, 1)
     assert len(Receiver.bodies) == 2
     body = Receiver.bodies[-1]

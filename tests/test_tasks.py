@@ -21,7 +21,7 @@ def kinds(session, user, today=date(2025, 6, 2)) -> set[tuple[str, int]]:
     return {(t.kind, t.case.id) for t in tasks_for(session, user, today)}
 
 
-def add_review(session, case, owner=None, *, due: date, status: str = "open", fy: int = 2024):
+def add_review(session, case, owner=None, *, due: date, status: str = "open", fy: int = 2023):
     review = Review(case_id=case.id, owner_id=owner.id if owner else None, fiscal_year=fy,
                     period="FY", due_date=due, status=status)
     session.add(review)
@@ -37,7 +37,8 @@ def welfare(session, people):
                   "consultation_proposing", "consultation_study", "planning_plan",
                   "planning_approval", "solution_poc", "review_monitoring"):
         case = new_case(session, people["requester"], title=f"福祉局 {state}")
-        cases[state] = walk_to(session, case, state, people)
+        cases[state] = walk_to(session, case, state, people, satisfy=False)
+    # Going live created the FY2025 review, owned by the bureau's manager; add one nobody owns.
     cases["review"] = add_review(session, cases["review_monitoring"], due=date(2025, 7, 31))
     return cases
 
@@ -83,18 +84,20 @@ def test_a_triaged_case_belongs_to_its_assignee_only(session, people, make_user)
 def test_review_owner_gets_it_and_other_managers_do_not(session, people, make_user, welfare):
     deputy_manager = make_user("dept_manager")  # same bureau, but the review is not theirs
     owned = add_review(session, welfare["review_monitoring"], deputy_manager,
-                       due=date(2025, 8, 31), fy=2023)
+                       due=date(2025, 8, 31), fy=2022)
     tasks = [t for t in tasks_for(session, deputy_manager, date(2025, 6, 2)) if t.kind == "review"]
     assert [t.review_id for t in tasks] == [owned.id]
     mine = [t for t in tasks_for(session, people["dept_manager"], date(2025, 6, 2))
             if t.kind == "review"]
-    assert [t.review_id for t in mine] == [welfare["review"].id]  # the unowned one only
-    assert mine[0].label("ja") == "KPI評価（2024年度）"
+    # The unowned one and the FY2025 one going live gave them, not the deputy's.
+    assert [(t.label("ja"), t.due) for t in mine] == [
+        ("KPI評価（2023年度）", date(2025, 7, 31)), ("KPI評価（2025年度）", mine[1].due)]
+    assert mine[1].due > date(2026, 3, 31)
 
 
 def test_submitted_reviews_and_closed_cases_are_not_tasks(session, people, welfare):
     add_review(session, welfare["review_monitoring"], people["dept_manager"],
-               due=date(2025, 5, 31), status="submitted", fy=2023)
+               due=date(2025, 5, 31), status="submitted", fy=2022)
     walk_to(session, welfare["review_monitoring"], "closed_completed", people)
     assert not [t for t in tasks_for(session, people["dept_manager"], date(2025, 6, 2))
                 if t.kind == "review"]
@@ -152,8 +155,9 @@ def test_plan_approval_is_due_ten_business_days_after_submit_plan(session, peopl
 
 def test_reviews_keep_their_own_due_date_and_work_without_a_rule_has_none(session, people,
                                                                          welfare):
-    tasks = {t.kind: t for t in tasks_for(session, people["dept_manager"], date(2025, 8, 1))}
-    assert (tasks["review"].due, tasks["review"].overdue) == (date(2025, 7, 31), True)
+    tasks = {t.review_id: t for t in tasks_for(session, people["dept_manager"], date(2025, 8, 1))}
+    review = tasks[welfare["review"].id]
+    assert (review.due, review.overdue) == (date(2025, 7, 31), True)
     office = tasks_for(session, people["office"], date(2025, 6, 2))
     assert {t.kind for t in office if t.due is None} == {"proposal", "planning", "solution"}
 
@@ -256,7 +260,7 @@ def test_manager_gets_decisions_on_top_and_a_link_to_the_bureau_cases(client, au
     decisions, others = html.split("その他の業務")
     assert "判断待ち" in decisions
     assert "福祉局 consultation_study" in decisions and "福祉局 planning_approval" in decisions
-    assert "KPI評価（2024年度）" in others and "福祉局 consultation_study" not in others
+    assert "KPI評価（2023年度）" in others and "福祉局 consultation_study" not in others
     assert 'href="/cases/"' in html and "自部局の案件" in html
     assert "期限超過" in html  # proposals sent in 2025 are long overdue
 
@@ -333,7 +337,7 @@ def test_page_query_count_does_not_grow_with_the_number_of_cases(app, client, au
 
 def test_due_soon_is_amber_within_three_business_days(client, auth, session, people, welfare):
     day = web_today()
-    add_review(session, welfare["review_monitoring"], people["dept_manager"], fy=2023,
+    add_review(session, welfare["review_monitoring"], people["dept_manager"], fy=2022,
                due=day + timedelta(days=1))
     auth.login(people["dept_manager"])
     html = page(client, "/tasks/?kind=review")
