@@ -60,35 +60,39 @@ def email_opt_outs(session: Session, user_ids) -> set[tuple[int, str]]:
     return {(r.user_id, r.reason) for r in rows}
 
 
-def rows_for(pending: list[Pending], now: datetime, *, email_enabled: bool,
-             opt_outs: set[tuple[int, str]], webhook: bool) -> list[dict]:
-    rows = []
+def rows_for(pending: list[Pending], *, email_enabled: bool, opt_outs: set[tuple[int, str]],
+             webhook: bool) -> tuple[list[dict], list[dict]]:
+    """(inbox rows, rows to deliver); only what differs per row, the rest is set per statement."""
+    inbox, deliver = [], []
     for p in pending:
         base = {"recipient_id": p.recipient.id, "reason": p.reason, "object_type": p.object_type,
                 "object_id": p.object_id, "due_date": p.due_date, "language": p.recipient.language,
-                "subject": p.message.subject, "body": p.message.body, "data": p.data,
-                "attempts": 0, "next_attempt_at": now, "created_at": now, "last_error": None,
-                "read_at": None}
-        rows.append({**base, "channel": "inbox", "dedupe_key": dedupe_key(p, "inbox"),
-                     "status": "sent", "sent_at": now})
+                "subject": p.message.subject, "body": p.message.body, "data": p.data}
+        inbox.append({**base, "channel": "inbox", "dedupe_key": dedupe_key(p, "inbox")})
         wants_email = p.recipient.email_reminders and (p.recipient.id, p.reason) not in opt_outs
         if email_enabled and wants_email and p.recipient.email:
-            rows.append({**base, "channel": "email", "dedupe_key": dedupe_key(p, "email"),
-                         "status": "pending", "sent_at": None})
+            deliver.append({**base, "channel": "email", "dedupe_key": dedupe_key(p, "email")})
         if webhook:
-            rows.append({**base, "channel": "webhook", "dedupe_key": dedupe_key(p, "webhook"),
-                         "status": "pending", "sent_at": None})
-    return rows
+            deliver.append({**base, "channel": "webhook", "dedupe_key": dedupe_key(p, "webhook")})
+    return inbox, deliver
 
 
 def enqueue(session: Session, pending: list[Pending], *, now: datetime | None = None,
             email_enabled: bool = True, webhook: bool = False) -> int:
-    """Queue ``pending`` in the caller's transaction with one statement; returns rows offered."""
+    """Queue ``pending`` in the caller's transaction (two statements at most); returns rows offered."""
     if not pending:
         return 0
     now = now or utcnow()
     opt_outs = email_opt_outs(session, (p.recipient.id for p in pending))
-    rows = rows_for(pending, now, email_enabled=email_enabled, opt_outs=opt_outs, webhook=webhook)
+    inbox, deliver = rows_for(pending, email_enabled=email_enabled, opt_outs=opt_outs,
+                              webhook=webhook)
     insert = _INSERTS[session.get_bind().dialect.name]
-    session.execute(insert(_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
-    return len(rows)
+    # Values shared by every row go into the statement once: a sweep may queue 100,000 rows.
+    shared = {"attempts": 0, "next_attempt_at": now, "created_at": now}
+    if inbox:
+        stmt = insert(_TABLE).values(status="sent", sent_at=now, **shared)
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), inbox)
+    if deliver:
+        stmt = insert(_TABLE).values(status="pending", **shared)
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), deliver)
+    return len(inbox) + len(deliver)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -51,10 +51,32 @@ def _case_url(settings: NotificationSettings, case_id: int) -> str:
     return f"{settings.base_url}/cases/{case_id}"
 
 
+def _expected_stages(session: Session, today, policy: ReminderPolicy) -> dict:
+    """For each distinct due date of open reviews, the stage due by today (few dates, many rows)."""
+    dates = session.scalars(select(Review.due_date).distinct().where(
+        Review.status == "open", Review.due_date <= today + timedelta(days=LOOKAHEAD_DAYS)))
+    expected = {}
+    for due in dates:
+        stage = due_stage(due, today, None, policy)
+        if stage is not None:
+            expected[due] = stage
+    return expected
+
+
 def review_reminders(session: Session, now: datetime, policy: ReminderPolicy,
                      settings: NotificationSettings) -> SweepResult:
-    """Which review reminders are due today; the caller queues and stamps them."""
+    """Which review reminders are due today; the caller queues and stamps them.
+
+    Rows whose stamp already equals today's stage are filtered out in SQL, so the steady state
+    reads almost nothing however many reviews are open.
+    """
     today = now.astimezone(TOKYO).date()
+    result = SweepResult()
+    expected = _expected_stages(session, today, policy)
+    if not expected:
+        return result
+    stage_today = case(*((Review.due_date == due, stage.key) for due, stage in expected.items()),
+                       else_=None)
     owner = aliased(User)
     manager = aliased(User)
     # Reviews without an owner go to the bureau's manager(s).
@@ -72,16 +94,15 @@ def review_reminders(session: Session, now: datetime, policy: ReminderPolicy,
         .outerjoin(manager, (Review.owner_id.is_(None)) & (manager.department_id == Case.department_id)
                    & (manager.role == "dept_manager") & manager.active.is_(True))
         .where(Review.status == "open", Case.state == "review_monitoring",
-               Review.due_date <= today + timedelta(days=LOOKAHEAD_DAYS))
+               Review.due_date.in_(list(expected)),
+               func.coalesce(Review.last_reminder_stage, "") != stage_today)
     )
-    result = SweepResult()
     leads = None
-    stamps = result.stamps
     for row in session.execute(stmt):
         stage = due_stage(row.due_date, today, row.last_reminder_stage, policy)
         if stage is None:
             continue
-        stamps[row.id] = stage.key
+        result.stamps[row.id] = stage.key
         if row.u_id is None:
             continue
         overdue = max(business_days_between(row.due_date, today), 0)
@@ -90,14 +111,13 @@ def review_reminders(session: Session, now: datetime, policy: ReminderPolicy,
         who = _recipient(row, "u_")
         result.pending.append(Pending(
             who, stage.reason, "review", row.id, stage.key,
-            render(stage.reason, who.language, name=who.name, **values), due_date=row.due_date,
-            data={"case_id": row.case_id}))
+            render(stage.reason, who.language, name=who.name, **values), due_date=row.due_date))
         if stage.escalate:
             leads = leads if leads is not None else _office_leads(session)
             result.pending.extend(Pending(
                 lead, "review_escalation", "review", row.id, stage.key,
                 render("review_escalation", lead.language, name=lead.name, owner=who.name, **values),
-                due_date=row.due_date, data={"case_id": row.case_id}) for lead in leads)
+                due_date=row.due_date) for lead in leads)
     return result
 
 

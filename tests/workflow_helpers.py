@@ -114,6 +114,10 @@ def satisfy_guards(session, case: Case, people, now: datetime = NOW) -> None:
                     now=now)
     elif state in {"planning_as_is", "planning_to_be", "planning_plan"}:
         complete_plan(session, case, people["requester"], now)
+    elif state == "planning_approval" and case.assignee_id is None:
+        # A reopened case may never have been accepted: the office lead assigns someone.
+        update_case(session, case, people["office_lead"], {"assignee_id": people["office"].id},
+                    now=now)
     elif state == "review_monitoring" and not has_submitted_review(session, case):
         submit_review(session, case, people["dept_manager"], now)
 

@@ -27,6 +27,7 @@ NOTE_STATES = frozenset({"planning_as_is", "planning_to_be", "planning_plan"})
 KPI_STATES = NOTE_STATES | {"planning_approval", "solution_selection", "solution_poc",
                             "solution_rollout", "review_monitoring"}
 PLAN_FIELDS = ("kgi", "kgi_note", "outcome", "as_is_notes", "to_be_notes")
+UNKNOWN_KPI = Reason("unknown_kpi", "KPIが見つかりません", "KPI not found")
 
 
 @dataclass
@@ -63,7 +64,8 @@ def may_edit_plan(session: Session, user: User, case: Case, states=NOTE_STATES) 
 
 def _authorise(session, user, case, states) -> None:
     if not may_edit_plan(session, user, case, states):
-        raise AccessDenied("この段階では実行計画を編集できません", "The plan cannot be edited at this stage")
+        raise AccessDenied("この段階では実行計画を編集できません",
+                           "The plan cannot be edited at this stage")
 
 
 def _commit_edit(session: Session, case: Case, actor: User, expected_version: int | None,
@@ -92,8 +94,9 @@ def update_plan(session: Session, case: Case, actor: User, changes: dict, *,
         bad = [k for k, v in checklist.items() if k not in SECURITY_CHECKLIST
                or (v and v not in SECURITY_ANSWERS)]
         if bad:
-            errors["security_checklist"] = [Reason("invalid_checklist", "チェックリストの回答が正しくありません",
-                                                   "Invalid checklist answer")]
+            errors["security_checklist"] = [Reason(
+                "invalid_checklist", "チェックリストの回答が正しくありません",
+                "Invalid checklist answer")]
     unknown = set(changes) - set(PLAN_FIELDS) - {"security_checklist"}
     if unknown:
         errors.update({k: [Reason("unknown_field", f"項目「{k}」はありません", f"No field '{k}'")]
@@ -120,12 +123,15 @@ def update_plan(session: Session, case: Case, actor: User, changes: dict, *,
 def _validate_kpi(data: KpiInput) -> None:
     errors: dict[str, list[Reason]] = {}
     if not data.name.strip():
-        errors["name"] = [Reason("missing_kpi_name", "KPI名を入力してください", "Enter the KPI name")]
+        errors["name"] = [Reason("missing_kpi_name", "KPI名を入力してください",
+                                 "Enter the KPI name")]
     if data.direction not in KPI_DIRECTIONS:
-        errors["direction"] = [Reason("invalid_direction", "増減の方向を選んでください", "Choose a direction")]
+        errors["direction"] = [Reason("invalid_direction", "増減の方向を選んでください",
+                                      "Choose a direction")]
     for fy in (data.targets or {}):
         if not 2000 <= int(fy) <= 2100:
-            errors["targets"] = [Reason("invalid_fy", "年度が正しくありません", "Invalid fiscal year")]
+            errors["targets"] = [Reason("invalid_fy", "年度が正しくありません",
+                                        "Invalid fiscal year")]
     if errors:
         raise InvalidInput(errors)
 
@@ -143,7 +149,8 @@ def _validate_owner(session: Session, case: Case, owner_id: int | None) -> None:
 
 
 def _set_target(kpi: Kpi, fy: int, value, revise: bool, now: datetime) -> dict | None:
-    number = value if isinstance(value, Decimal | int | float) and not isinstance(value, bool) else None
+    is_number = isinstance(value, Decimal | int | float) and not isinstance(value, bool)
+    number = value if is_number else None
     text = "" if number is not None or value is None else str(value).strip()
     number = Decimal(str(number)) if number is not None else None
     target = kpi.target_for(fy)
@@ -180,7 +187,7 @@ def save_kpi(session: Session, case: Case, actor: User, data: KpiInput, *,
     else:
         kpi = next((k for k in plan.kpis if k.id == kpi_id), None)
         if kpi is None:
-            raise InvalidInput({"kpi": [Reason("unknown_kpi", "KPIが見つかりません", "KPI not found")]})
+            raise InvalidInput({"kpi": [UNKNOWN_KPI]})
     for key in ("name", "unit", "direction", "baseline_text", "baseline_label", "note"):
         setattr(kpi, key, getattr(data, key).strip())
     kpi.baseline, kpi.owner_id = data.baseline, data.owner_id
@@ -202,7 +209,7 @@ def remove_kpi(session: Session, case: Case, actor: User, kpi_id: int, *,
     plan = ensure_plan(session, case)
     kpi = next((k for k in plan.kpis if k.id == kpi_id), None)
     if kpi is None:
-        raise InvalidInput({"kpi": [Reason("unknown_kpi", "KPIが見つかりません", "KPI not found")]})
+        raise InvalidInput({"kpi": [UNKNOWN_KPI]})
     plan.kpis.remove(kpi)
     session.flush()
     _commit_edit(session, case, actor, expected_version, now,
@@ -212,7 +219,8 @@ def remove_kpi(session: Session, case: Case, actor: User, kpi_id: int, *,
 def record_actual(session: Session, kpi: Kpi, fy: int, value: Decimal | None, text: str = "",
                   *, period: str = "FY", actor: User | None = None,
                   now: datetime | None = None) -> KpiActual:
-    """Store (or overwrite) the actual of a KPI for a fiscal year/period, in the caller's transaction."""
+    """Store (or overwrite) the actual of a KPI for a fiscal year/period, in the caller's
+    transaction."""
     actual = session.scalar(select(KpiActual).where(
         KpiActual.kpi_id == kpi.id, KpiActual.fiscal_year == fy, KpiActual.period == period))
     if actual is None:

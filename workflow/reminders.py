@@ -7,6 +7,7 @@ closure): the sweep in ``notifications.sweeps`` asks which stage is due and stam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from workflow import config
@@ -43,7 +44,8 @@ class Stage:
     escalate: bool = False
 
 
-def stages(due: date, policy: ReminderPolicy, until: date) -> list[Stage]:
+@lru_cache(maxsize=8192)
+def stages(due: date, policy: ReminderPolicy, until: date) -> tuple[Stage, ...]:
     """Every reminder stage of a review due on ``due`` whose send date is on or before ``until``,
     in the order they go out. The escalation to the office lead is its own stage exactly
     ``escalate_after`` business days after the due date (merged into an overdue reminder of
@@ -60,10 +62,12 @@ def stages(due: date, policy: ReminderPolicy, until: date) -> list[Stage]:
     if not any(on == escalation_day for on, _k, _r in dated):
         dated.append((escalation_day, "escalation", "review_overdue"))
     dated.sort(key=lambda item: item[0])
-    return [Stage(key, rank, on, reason, escalate=(on == escalation_day))
-            for rank, (on, key, reason) in enumerate(dated) if on <= until]
+    # Cached: a sweep asks about thousands of reviews sharing a handful of due dates.
+    return tuple(Stage(key, rank, on, reason, escalate=(on == escalation_day))
+                 for rank, (on, key, reason) in enumerate(dated) if on <= until)
 
 
+@lru_cache(maxsize=8192)
 def due_stage(due: date, today: date, last_stage: str | None, policy: ReminderPolicy) -> Stage | None:
     """The latest stage due by ``today`` that was not yet sent; missed earlier stages are not
     repeated (one timely reminder beats three stale ones after a scheduler outage)."""

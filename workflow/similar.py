@@ -1,8 +1,9 @@
 """Past cases like this one, for the office to cite in a proposal (他部局・過去の事例).
 
 Japanese has no spaces between words, so text is compared as character bigrams (申請書 →
-申請, 請書); bigrams of hiragana alone (する, ている) are grammar, not subject, and are
-dropped. Latin words count whole. Titles weigh double: they name the subject.
+申請, 請書). Hiragana carry the grammar (を, する, ている), not the subject, so they split the
+text like spaces do, as do digits; Latin words count whole. Titles weigh double: they name
+the subject.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from workflow import access
 from workflow.models import Case
 from workflow.states import CLOSED_STATES
 
-# Runs of letters/digits of any script; underscore is excluded so tokens are LIKE-safe.
-_RUN = re.compile(r"[^\W_]+")
-_HIRAGANA = re.compile(r"^[\u3040-\u309f]+$")
+# Latin words, or runs of other letters (kanji, katakana) between hiragana, digits and
+# punctuation. No underscore or percent sign survives, so tokens are safe inside LIKE.
+_SEGMENT = re.compile(r"[a-z0-9]+|[^\W\d_a-z\u3040-\u309f]+")
 # Enough tokens to find candidates in SQL without a statement of hundreds of LIKEs.
 MAX_QUERY_TOKENS = 40
 MAX_CANDIDATES = 1000
@@ -43,15 +44,14 @@ class Similar:
 
 
 def tokens(text: str | None) -> list[str]:
-    """Character bigrams of Japanese runs and whole Latin words, in order of appearance."""
+    """Whole Latin words and bigrams of the other runs, each once, in order of appearance."""
     result: list[str] = []
-    for run in _RUN.findall(unicodedata.normalize("NFKC", text or "").lower()):
-        if run.isascii():
-            if len(run) >= 2 and not run.isdigit():
-                result.append(run)
-            continue
-        result.extend(b for b in (run[i:i + 2] for i in range(len(run) - 1))
-                      if not _HIRAGANA.match(b))
+    for segment in _SEGMENT.findall(unicodedata.normalize("NFKC", text or "").lower()):
+        if segment.isascii():
+            if len(segment) >= 2 and not segment.isdigit():
+                result.append(segment)
+        else:
+            result.extend(segment[i:i + 2] for i in range(len(segment) - 1))
     return list(dict.fromkeys(result))
 
 

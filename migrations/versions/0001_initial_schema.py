@@ -58,6 +58,11 @@ def upgrade():
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_department_id'), ['department_id'], unique=False)
+    # departments.liaison_id -> users is a cycle (use_alter): SQLite writes it inline in
+    # CREATE TABLE, every other database needs it added once users exists.
+    if op.get_bind().dialect.name != 'sqlite':
+        op.create_foreign_key('fk_departments_liaison_id_users', 'departments', 'users',
+                              ['liaison_id'], ['id'])
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -325,6 +330,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_cases_assignee_id'))
 
     op.drop_table('cases')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint('fk_departments_liaison_id_users', 'departments', type_='foreignkey')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_department_id'))
 

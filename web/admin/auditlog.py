@@ -12,10 +12,12 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from web.admin.forms import KIND_LABELS as DEPARTMENT_KINDS
+from web.i18n import lang
 from web.navigation import role_label
 from web.presenters import FIELD_LABELS, event_text
 from workflow.fiscal import TOKYO
 from workflow.models import AuditEvent, Case, User
+from workflow.states import BY_TRIGGER
 
 KIND_LABELS = {
     "transition": _l("状態の変更"),
@@ -198,6 +200,9 @@ def summary(event: AuditEvent) -> str:
         if data.get("kind") == "advice":
             return _("外部有識者の助言を記録しました")
         return _("コメントを投稿しました")
+    if event.kind == "transition" and event.trigger in BY_TRIGGER:
+        # The states themselves are shown beside it (badges on screen, columns in the CSV).
+        return _("「%(action)s」", action=BY_TRIGGER[event.trigger].label(lang()))
     text = event_text(event)
     return kind_label(event.kind) if text == event.kind else text
 

@@ -54,7 +54,8 @@ def parse_figure(raw: str | None, unit: str = "") -> Decimal | str | None:
             raise FigureError(_("小数点以下は4桁までで入力してください"))
         return value
     if any(ch.isdigit() for ch in text) and _NUMBER_LIKE.fullmatch(text):
-        raise FigureError(_("「%(value)s」は数値として読み取れません。例：1,300　12.5", value=typed))
+        raise FigureError(_("「%(value)s」は数値として読み取れません。例：1,300　12.5",
+                            value=typed))
     return typed
 
 
@@ -86,10 +87,11 @@ class PlanForm(FlaskForm):
     def checklist_fields(self):
         return [(key, self[f"check_{key}"]) for key in SECURITY_CHECKLIST]
 
-    def changes(self) -> dict:
-        """The plan fields for ``workflow.plans.update_plan``; unanswered items stay as they are."""
+    def changes(self, posted) -> dict:
+        """The plan fields for ``workflow.plans.update_plan``: only the texts that were posted
+        (a field missing from the request is left alone, not emptied), and answered items."""
         answers = {key: f.data for key, f in self.checklist_fields() if f.data}
-        return {**{name: self[name].data or "" for name in self.TEXT_FIELDS},
+        return {**{name: self[name].data or "" for name in self.TEXT_FIELDS if name in posted},
                 "security_checklist": answers}
 
 

@@ -156,8 +156,8 @@ def _save_plan_text(case: Case, actor, behalf, version: int):
     if not form.validate():
         return _render(case, plan_form=form)
     try:
-        diff = update_plan(db.session, case, actor, form.changes(), expected_version=version,
-                           on_behalf_of=behalf)
+        diff = update_plan(db.session, case, actor, form.changes(request.form),
+                           expected_version=version, on_behalf_of=behalf)
     except InvalidInput as exc:
         _show_errors(form, exc)
         return _render(case, plan_form=form)
