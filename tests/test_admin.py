@@ -92,7 +92,8 @@ def test_a_generated_password_is_shown_once_and_works(client, auth, session, adm
 
 @pytest.mark.parametrize("overrides, field, message", [
     ({"email": "not-an-address"}, "email", "メールアドレスの形式が正しくありません"),
-    ({"role": "dept_manager", "department_id": ""}, "department_id", "部局の職員には所属部局が必要です"),
+    ({"role": "dept_manager", "department_id": ""}, "department_id",
+     "部局の職員には所属部局が必要です"),
     ({"password": "short1"}, "password", "パスワードは10文字以上にしてください"),
     ({"password": "onlyletterslong"}, "password", "英字と数字を組み合わせてください"),
     ({"name": ""}, "name", "入力してください"),
@@ -107,16 +108,18 @@ def test_invalid_new_user_shows_japanese_errors_next_to_fields(auth, session, ad
 
 def test_duplicate_email_is_refused_next_to_the_field(auth, people, admin):
     taken = people["requester"].email.upper()
-    response = auth.post("/admin/users/new", new_user_form(email=taken,
-                                                            department_id=str(people["requester"].department_id)))
-    assert "このメールアドレスは既に登録されています" in field_errors(response.get_data(as_text=True), "email")
+    welfare = str(people["requester"].department_id)
+    response = auth.post("/admin/users/new", new_user_form(email=taken, department_id=welfare))
+    errors = field_errors(response.get_data(as_text=True), "email")
+    assert "このメールアドレスは既に登録されています" in errors
 
 
 def test_admin_edits_role_department_and_language(auth, session, people, admin):
     user = people["requester"]
     ward = department(session, "kita")
     response = auth.post(f"/admin/users/{user.id}", {
-        "name": "北区 担当", "role": "dept_manager", "department_id": str(ward.id), "language": "en"})
+        "name": "北区 担当", "role": "dept_manager", "department_id": str(ward.id),
+        "language": "en"})
     assert response.status_code == 302
     user = reload(session, user)
     assert (user.name, user.role, user.department_id, user.language) == \
@@ -258,7 +261,8 @@ def test_signed_out_visitors_are_sent_to_sign_in(app, client, session, people):
 def test_a_substitute_for_an_admin_gets_no_admin_pages(client, auth, session, people):
     today = date.today()
     session.add(Substitution(principal_id=people["admin"].id, substitute_id=people["office"].id,
-                             starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
+                             starts_on=today - timedelta(days=1),
+                             ends_on=today + timedelta(days=1)))
     session.commit()
     auth.login(people["office"])
     assert client.get("/admin/users").status_code == 403
@@ -322,7 +326,7 @@ def test_quick_liaison_picker_on_the_list(auth, session, people, admin):
     assert admin_events(session, "update", kind="department_admin")
 
 
-def test_deactivated_department_and_renamed_duplicate(auth, session, admin):
+def test_department_name_clash_then_deactivation(auth, session, admin):
     welfare = department(session, "welfare")
     url = f"/admin/departments/{welfare.id}"
     clash = auth.post(url, {"name": "健康局", "name_en": "", "liaison_id": ""})
@@ -338,10 +342,12 @@ def test_admin_adds_a_department_with_a_unique_code(client, auth, session, admin
     assert response.status_code == 302
     created = session.scalar(select(Department).where(Department.code == "digital_promotion"))
     assert (created.kind, created.name) == ("bureau", "デジタル推進局")
-    assert admin_events(session, "create", kind="department_admin")[0].data["code"] == "digital_promotion"
+    [event] = admin_events(session, "create", kind="department_admin")
+    assert event.data["code"] == "digital_promotion"
     duplicate = auth.post("/admin/departments/new", {
         "code": "welfare", "kind": "bureau", "name": "別の局", "name_en": ""})
-    assert "このコードは既に使われています" in field_errors(duplicate.get_data(as_text=True), "code")
+    errors = field_errors(duplicate.get_data(as_text=True), "code")
+    assert "このコードは既に使われています" in errors
     bad = auth.post("/admin/departments/new", {"code": "福祉", "kind": "ward", "name": "x区"})
     assert field_errors(bad.get_data(as_text=True), "code")
 
@@ -357,8 +363,10 @@ def at(day: str, hour: int, minute: int = 0) -> datetime:
 @pytest.fixture
 def logged(session, people):
     """A few events at known Tokyo times."""
-    record(session, "login", people["requester"], data={"ip": "10.0.0.1"}, now=at("2025-06-01", 23, 50))
-    record(session, "login", people["office"], data={"ip": "10.0.0.2"}, now=at("2025-06-02", 0, 10))
+    record(session, "login", people["requester"], data={"ip": "10.0.0.1"},
+           now=at("2025-06-01", 23, 50))
+    record(session, "login", people["office"], data={"ip": "10.0.0.2"},
+           now=at("2025-06-02", 0, 10))
     record(session, "login_failed", None, data={"email": "=cmd|' /C calc'!A0", "ip": "10.0.0.9",
                                                 "locked": False}, now=at("2025-06-02", 9, 0))
     record(session, "password", people["office"], now=at("2025-06-03", 12, 0))

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from tests.workflow_helpers import NOW, case_events, new_case, walk_to
 from workflow.errors import InvalidInput

@@ -50,8 +50,8 @@ def test_office_adds_each_kind_of_supporter_with_an_audit_event(
     page = add(auth, session, case, "adviser", organization="大阪大学 山本教授")
 
     html = page.get_data(as_text=True)
-    for name in ("デジタル 次郎", "株式会社まちづくり総研", people["expert"].name, "大阪大学 山本教授"):
-        assert name in html
+    names = ("デジタル 次郎", "株式会社まちづくり総研", people["expert"].name, "大阪大学 山本教授")
+    assert all(name in html for name in names)
     supporters = session.query(Supporter).filter_by(case_id=case.id).all()
     assert sorted(s.kind for s in supporters) == ["adviser", "consultant", "expert", "office"]
     events = case_events(session, case, "supporter")

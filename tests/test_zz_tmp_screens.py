@@ -39,7 +39,7 @@ def test_screens(app, session, people, make_user):
             page.goto(f"http://127.0.0.1:{port}/login")
             page.fill("input[name=email]", user.email)
             page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit], input[type=submit]")
+            page.click("form:has(input[name=password]) [type=submit]"); page.wait_for_load_state()
             for i, url in enumerate(urls):
                 page.goto(f"http://127.0.0.1:{port}{url}")
                 page.screenshot(path=f"/tmp/shot_{who}_{i}.png", full_page=True)

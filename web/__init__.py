@@ -57,9 +57,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import admin, auth, cases, dashboard, office, plans, reviews, tasks
+    from web import admin, auth, cases, dashboard, inbox, office, plans, reviews, tasks
 
-    for module in (auth, cases, plans, office, reviews, dashboard, tasks, admin):
+    for module in (auth, cases, plans, office, reviews, dashboard, tasks, inbox, admin):
         app.register_blueprint(module.bp)
 
 

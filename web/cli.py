@@ -173,4 +173,5 @@ def register(app: Flask) -> None:
     """Commands are defined on ``main``; nothing extra to attach to the app yet."""
 
 
+from web import cli_demo  # noqa: E402,F401,I001  (registers demo)
 from web import cli_notifications  # noqa: E402,F401  (registers scheduler/reminders/outbox)

@@ -29,7 +29,7 @@ NAV = {
     "expert": [_MY_TASKS, ("cases.index", _l("担当案件"))],
     "executive": [("dashboard.index", _l("ダッシュボード")), ("office.board", _l("案件一覧"))],
     "admin": [("admin.users", _l("ユーザー")), ("admin.departments", _l("部局")),
-              ("admin.audit", _l("監査ログ"))],
+              ("admin.audit", _l("監査ログ")), ("inbox.dead_letters", _l("配信エラー"))],
 }
 
 
@@ -45,6 +45,7 @@ def dept_name(department) -> str:
 
 def init_app(app: Flask) -> None:
     from web.authz import principals
+    from web.inbox.routes import unread_count
 
     @app.context_processor
     def inject_navigation():
@@ -64,4 +65,4 @@ def init_app(app: Flask) -> None:
             return {k: v for k, v in request.args.items() if k != "page"}
 
         return {"nav_items": nav_items, "role_label": role_label, "dept_name": dept_name,
-                "acting_for": acting_for, "page_args": page_args}
+                "acting_for": acting_for, "page_args": page_args, "unread_count": unread_count}

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from web.admin import bp
-from web.admin.auditlog import cases_of, kind_label
+from web.admin.auditlog import cases_of, summary
 from web.admin.forms import ConfirmForm, UserCreateForm, UserProfileForm
 from web.authz import roles
 from web.extensions import db
@@ -146,7 +146,7 @@ def user_edit(user_id: int):
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(10)
     ).all()
     return render_template("admin/user_edit.html", user=user, form=form, confirm=ConfirmForm(),
-                           recent=recent, cases=cases_of(db.session, recent), kind_label=kind_label,
+                           recent=recent, cases=cases_of(db.session, recent), summary=summary,
                            locked=user.locked_until is not None and user.locked_until > utcnow())
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from workflow.business_days import is_business_day, next_business_day
+from workflow.business_days import is_business_day, next_business_day, previous_business_day
 from workflow.config import review_policy
 from workflow.fiscal import TOKYO, fiscal_year, fiscal_year_bounds
 from workflow.models import AuditEvent, Case, Department, Notification, User
@@ -84,12 +84,13 @@ def load_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED) -> D
         raise DemoError("this database holds part of a demo; start again from an empty one")
     if now < HISTORY_START + timedelta(days=365):
         raise ValueError(f"now must be a year or more after {HISTORY_START:%Y-%m-%d}")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
     stories = initiative_stories(load_action_plan(), rng) + new_consultations(fiscal_year(now))
     specs = demo_users(s.department for s in stories)
     users = create_demo_users(session, specs, HISTORY_START - timedelta(days=7))
     cast = Cast(session, list(users.values()))
-    cast.assign_liaisons(session, [s.department for s in stories], HISTORY_START - timedelta(days=6))
+    cast.assign_liaisons(session, [s.department for s in stories],
+                         HISTORY_START - timedelta(days=6))
     steps = [step for n, story in enumerate(stories) for step in _steps(story, n, rng, now)]
     runner = Runner(session, cast, stories, rng, now)
     for step in sorted(steps, key=lambda s: (s.at, s.story, s.beat)):
@@ -115,9 +116,11 @@ def _summary(session: Session, *, already_loaded: bool = False, stopped=None,
              users: list[DemoUser] | None = None) -> DemoSummary:
     states = dict(session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
     if users is None:  # a loaded demo: the accounts are rebuilt from the owners' names
-        emails = set(session.scalars(select(User.email).where(User.email.like(f"%@{DEMO_DOMAIN}"))))
-        owners = session.scalars(select(Department.name).join(Case, Case.department_id == Department.id)
-                                 .distinct().order_by(Department.sort_order))
+        emails = set(session.scalars(
+            select(User.email).where(User.email.like(f"%@{DEMO_DOMAIN}"))))
+        owners = session.scalars(
+            select(Department.name).join(Case, Case.department_id == Department.id)
+            .distinct().order_by(Department.sort_order))
         users = [u for u in demo_users(owners) if u.email in emails]
     return DemoSummary(users=tuple(users), states=states, already_loaded=already_loaded,
                        stopped=stopped or {})
@@ -197,20 +200,24 @@ def _beats(story: Story, rng: random.Random) -> list[tuple[str, object]]:
 
 def _steps(story: Story, n: int, rng: random.Random, now: datetime) -> list[Step]:
     beats = _beats(story, rng)
+    limit = now - timedelta(days=2)
     if story.days_ago is not None:
-        start = now - timedelta(days=story.days_ago)
+        start = _office_hours(now - timedelta(days=story.days_ago), rng, after=None)
+        if start >= now - timedelta(hours=1):  # "yesterday" was a holiday: the day before it
+            start = datetime.combine(previous_business_day(now.astimezone(TOKYO).date()),
+                                     time(10), TOKYO).astimezone(UTC)
+        limit = now - timedelta(hours=1)
     else:
         low, high = story.start_window
-        start = HISTORY_START + (now - HISTORY_START) * rng.uniform(low, high)
-    start = _office_hours(start, rng, after=None)
-    limit = now - timedelta(days=2)
+        start = _office_hours(HISTORY_START + (now - HISTORY_START) * rng.uniform(low, high),
+                              rng, after=None)
     if story.target in REVIEW_TARGETS:
         # Live before the current fiscal year begins, so last year's review exists.
         fy_start = datetime.combine(fiscal_year_bounds(fiscal_year(now))[0], time(), TOKYO)
         limit = min(limit, max(fy_start - timedelta(days=20), start + timedelta(days=120)))
     gaps = [rng.randint(*GAPS[action]) if i else 0 for i, (action, _p) in enumerate(beats)]
     room = (limit - start) / timedelta(days=1)
-    scale = min(1.0, room / sum(gaps)) if sum(gaps) else 1.0
+    scale = max(0.0, min(1.0, room / sum(gaps))) if sum(gaps) else 1.0
     steps, at = [], start
     for i, ((action, payload), gap) in enumerate(zip(beats, gaps, strict=True)):
         at = _office_hours(at + timedelta(days=gap * scale), rng, after=at if i else None)
@@ -228,8 +235,9 @@ def _review_steps(story: Story, n: int, live: datetime, rng: random.Random,
     steps: list[Step] = []
     beat = 100
     days_after = review_policy().days_after_fy_end
+    today = now.astimezone(TOKYO).date()
     past_due = [fy for fy in range(fiscal_year(live), fiscal_year(now) + 1)
-                if fiscal_year_bounds(fy)[1] + timedelta(days=days_after) < now.astimezone(TOKYO).date()]
+                if fiscal_year_bounds(fy)[1] + timedelta(days=days_after) < today]
     last_submitted = None
     for fy in range(fiscal_year(live), fiscal_year(now) + 1):
         first_day, last_day = fiscal_year_bounds(fy)
@@ -241,8 +249,9 @@ def _review_steps(story: Story, n: int, live: datetime, rng: random.Random,
         beat += 1
         if fy not in past_due or ("overdue" in story.flags and fy == past_due[-1]):
             continue
-        submitted = _office_hours(datetime.combine(last_day, time(), TOKYO)
-                                  + timedelta(days=rng.randint(25, days_after - 5)), rng, after=None)
+        after_fy = timedelta(days=rng.randint(25, days_after - 5))
+        submitted = _office_hours(datetime.combine(last_day, time(), TOKYO) + after_fy, rng,
+                                  after=None)
         if submitted < now:
             steps.append(Step(submitted, n, beat, "submit_review", fy))
             beat += 1

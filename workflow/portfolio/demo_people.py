@@ -23,7 +23,7 @@ DEMO_DOMAIN = "demo.city.osaka.example"
 # One password for every demo account: Argon2 takes up to ~0.7 s a hash on a small machine,
 # and one shared password is also the easiest to hand out in a demo. Kept per role so a
 # role can be given its own without touching the code that hashes each distinct one once.
-DEMO_PASSWORD = "dxflow-demo-1"
+DEMO_PASSWORD = "dxflow-demo-1"  # noqa: S105 - published on purpose: demo accounts only
 PASSWORDS = dict.fromkeys(
     ("requester", "dept_manager", "office", "office_lead", "expert", "executive", "admin"),
     DEMO_PASSWORD,
@@ -32,7 +32,7 @@ PASSWORDS = dict.fromkeys(
 ROLE_NAMES_JA = {
     "requester": "部局担当者",
     "dept_manager": "所属長（課長級）",
-    "office": "デジタル統括室",
+    "office": "デジタル統括室 職員",
     "office_lead": "デジタル統括室 管理職",
     "expert": "外部専門人材",
     "executive": "DX推進本部",
@@ -100,16 +100,18 @@ def email(local: str) -> str:
 
 
 def demo_users(owner_departments: Iterable[str]) -> list[DemoUser]:
-    """Everyone the demo creates: featured bureaus, office and read-only roles, then other owners."""
+    """Everyone the demo creates: featured bureaus, office and read-only roles, other owners."""
     users: list[DemoUser] = []
     for dept, (prefix, tanto, kacho) in FEATURED_BUREAUS.items():
-        users.append(DemoUser("requester", email(f"{prefix}.tanto"), PASSWORDS["requester"], tanto, dept))
+        users.append(DemoUser("requester", email(f"{prefix}.tanto"), PASSWORDS["requester"],
+                              tanto, dept))
         users.append(DemoUser("dept_manager", email(f"{prefix}.kacho"), PASSWORDS["dept_manager"],
                               kacho, dept))
     users += [DemoUser(role, email(local), PASSWORDS[role], name, dept)
               for role, local, name, dept in OFFICE_PEOPLE]
     spare = iter(_SPARE_NAMES)
-    for n, dept in enumerate(d for d in dict.fromkeys(owner_departments) if d not in FEATURED_BUREAUS):
+    others = [d for d in dict.fromkeys(owner_departments) if d not in FEATURED_BUREAUS]
+    for n, dept in enumerate(others):
         prefix, tanto, kacho = OTHER_BUREAUS.get(dept) or (f"bureau{n + 1}", *next(spare))
         users.append(DemoUser("requester", email(f"{prefix}.tanto"), PASSWORDS["requester"], tanto,
                               dept, featured=False))

@@ -20,7 +20,8 @@ def new_consultations(fy: int) -> list[Story]:
     stories = [
         _request(
             "REQ-fukushi-kaigo", "福祉局", "consultation_submitted", 12,
-            title="介護保険の申請書類を電子化したい", category="service", values=["service", "yasashisa"],
+            title="介護保険の申請書類を電子化したい", category="service",
+            values=["service", "yasashisa"],
             description="要介護認定の申請書や各種届出は紙で提出いただき、区の窓口で受け付けた後に福祉局で"
                         "入力しています。オンラインで申請できる仕組みと、受付後の入力作業の削減について"
                         "相談したいです。",
@@ -63,8 +64,8 @@ def new_consultations(fy: int) -> list[Story]:
         ),
         _request(
             "REQ-shimin-konzatsu", "市民局", "consultation_study", 40,
-            title="区役所窓口の混雑状況をスマホで確認できるようにしたい", case_type="ict_consultation",
-            category="service", values=["service"],
+            title="区役所窓口の混雑状況をスマホで確認できるようにしたい",
+            case_type="ict_consultation", category="service", values=["service"],
             description="住民情報の窓口の待ち人数を、来庁前にスマートフォンで確認できるようにしたい。",
             current_problem="年度末・年度初めは待ち時間が2時間を超える日があり、苦情も多い。",
             desired_outcome="来庁前に混雑状況がわかり、空いている時間に来庁していただける状態。",
@@ -73,7 +74,8 @@ def new_consultations(fy: int) -> list[Story]:
             "REQ-shimin-poster", "市民局", "closed_rejected", 20,
             title="イベント告知ポスターのデザインを作成してほしい", case_type="ict_consultation",
             description="秋の区民まつりの告知ポスターを作成してほしい。",
-            current_problem="デザインに詳しい職員がいない。", desired_outcome="見やすいポスターを掲示したい。",
+            current_problem="デザインに詳しい職員がいない。",
+            desired_outcome="見やすいポスターを掲示したい。",
         ),
         _request(
             "REQ-kensetsu-senyo", "建設局", "consultation_submitted", 6,
@@ -85,8 +87,8 @@ def new_consultations(fy: int) -> list[Story]:
         ),
         _request(
             "REQ-kita-chatbot", "北区", "consultation_submitted", 2,
-            title="区民からの問い合わせにチャットボットで24時間対応したい", case_type="ict_consultation",
-            category="service", values=["service", "tsunagari"],
+            title="区民からの問い合わせにチャットボットで24時間対応したい",
+            case_type="ict_consultation", category="service", values=["service", "tsunagari"],
             description="ごみの出し方や証明書の取り方など、よくある問い合わせにチャットボットで答えたい。",
             current_problem="電話の問い合わせの約4割が、区のホームページに載っている内容である。",
             desired_outcome="よくある質問は時間を問わず自動で回答し、職員は個別の相談に集中できる状態。",
@@ -109,10 +111,13 @@ def new_consultations(fy: int) -> list[Story]:
     paperless.start_window = WINDOWS["planning"]
     paperless.days_ago = None
     paperless.plan = {
-        "kgi": "2030年度までに介護認定審査会の資料を完全に電子化し、審査会の準備にかかる時間を半減する。",
+        "kgi": "2030年度までに介護認定審査会の資料を完全に電子化し、"
+               "審査会の準備にかかる時間を半減する。",
         "kgi_note": "", "outcome": "委員・職員の負担軽減と、認定までの期間短縮。",
-        "as_is_notes": "【現状（As-Is）】\n資料は約120万枚/年を印刷し、封入・郵送は会計年度任用職員が担っている。",
-        "to_be_notes": "【あるべき姿（To-Be）】\n委員はタブレットで資料を閲覧し、意見はシステム上で記録する。",
+        "as_is_notes": "【現状（As-Is）】\n資料は約120万枚/年を印刷し、"
+                       "封入・郵送は会計年度任用職員が担っている。",
+        "to_be_notes": "【あるべき姿（To-Be）】\n委員はタブレットで資料を閲覧し、"
+                       "意見はシステム上で記録する。",
     }
     paperless.kpis = [
         KpiInput(name="審査会資料の印刷枚数", unit="枚", direction="decrease",
@@ -130,13 +135,20 @@ def new_consultations(fy: int) -> list[Story]:
 # cases they support; the office logs an outside adviser's advice as kind "advice".
 COMMENTS = {
     "hearing": (
-        ("office", "ヒアリングありがとうございました。現行の業務フロー図と、月別の処理件数を共有いただけますか。"),
-        ("requester", "業務フロー図と昨年度の件数をまとめた資料を用意しました。ご確認をお願いします。"),
+        ("office", "ヒアリングありがとうございました。"
+                   "現行の業務フロー図と、月別の処理件数を共有いただけますか。"),
+        ("requester", "業務フロー図と昨年度の件数をまとめた資料を用意しました。"
+                      "ご確認をお願いします。"),
     ),
-    "study": (("dept_manager", "提案内容を課内で検討しています。予算要求のスケジュールとあわせて来週中に回答します。"),),
+    "study": (
+        ("dept_manager", "提案内容を課内で検討しています。"
+                         "予算要求のスケジュールとあわせて来週中に回答します。"),
+    ),
     "planning": (
-        ("office", "To-Beの業務フロー案を共有フォルダに置きました。窓口での本人確認の扱いについてご意見ください。"),
-        ("requester", "To-Be案を課内で確認しました。審査の工程は現行どおり残す方向で進めたいと考えています。"),
+        ("office", "To-Beの業務フロー案を共有フォルダに置きました。"
+                   "窓口での本人確認の扱いについてご意見ください。"),
+        ("requester", "To-Be案を課内で確認しました。"
+                      "審査の工程は現行どおり残す方向で進めたいと考えています。"),
     ),
     "expert": (
         "他都市では、申請項目を半分程度に絞り込んでからオンライン化した事例があります。"
@@ -144,10 +156,14 @@ COMMENTS = {
         "KPIは件数だけでなく、利用者の所要時間も測れるようにしておくと効果を説明しやすくなります。",
     ),
     "solution": (
-        ("office", "実証の結果、1件あたりの処理時間が平均8分短縮されました。横展開に向けて説明会を予定しています。"),
-        ("requester", "調達仕様書の案を作成しました。セキュリティ要件の書き方についてご確認をお願いします。"),
+        ("office", "実証の結果、1件あたりの処理時間が平均8分短縮されました。"
+                   "横展開に向けて説明会を予定しています。"),
+        ("requester", "調達仕様書の案を作成しました。"
+                      "セキュリティ要件の書き方についてご確認をお願いします。"),
     ),
-    "review": (("dept_manager", "今年度の実績は目標をやや下回る見込みです。周知の方法を見直します。"),),
+    "review": (
+        ("dept_manager", "今年度の実績は目標をやや下回る見込みです。周知の方法を見直します。"),
+    ),
 }
 ADVICE = ("【外部有識者の助言（DX推進アドバイザー会議）】利用者が途中で離脱しやすい画面を計測し、"
           "改善の効果をKPIとあわせて確認してください。")
@@ -155,11 +171,14 @@ ADVICE = ("【外部有識者の助言（DX推進アドバイザー会議）】�
 # Comments the transitions require.
 TRANSITION_COMMENTS = {
     "hold": "実証機器の調達が年度をまたぐため、予算措置の見通しが立つまで一時保留とします。",
-    "decide_no": "今年度は国の標準化対応を優先するため、本件の実施は見送ります。来年度に改めて相談します。",
+    "decide_no": "今年度は国の標準化対応を優先するため、本件の実施は見送ります。"
+                 "来年度に改めて相談します。",
     "withdraw": "組織改編により所管業務が変わったため、本取組は取り下げます。",
     "improve": "KPIの実績が目標を下回ったため、利用者アンケートの結果を踏まえてTo-Beを見直します。",
-    "reject": "ポスター等のデザイン制作はデジタル統括室の支援対象外です。政策企画室（広報担当）にご相談ください。",
-    "send_back": "対象となる申請の年間件数と、現在の1件あたりの作業時間を追記のうえ、再度提出してください。",
+    "reject": "ポスター等のデザイン制作はデジタル統括室の支援対象外です。"
+              "政策企画室（広報担当）にご相談ください。",
+    "send_back": "対象となる申請の年間件数と、現在の1件あたりの作業時間を追記のうえ、"
+                 "再度提出してください。",
     "ask_revision": "概算費用と、他局での導入実績を提案に追記してください。",
 }
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from workflow import engine
 from workflow.cases import bump_version, create_case, update_case
+from workflow.comments import add_comment
 from workflow.config import review_policy
 from workflow.errors import WorkflowError
 from workflow.fiscal import fiscal_year_bounds
@@ -24,7 +25,6 @@ from workflow.models import Case, Department, Kpi, Review, Supporter, User
 from workflow.plans import plan_for, record_actual, save_kpi, update_plan
 from workflow.portfolio.demo_requests import ADVICE, COMMENTS, REVIEW_TEXTS, TRANSITION_COMMENTS
 from workflow.portfolio.demo_stories import CONSULTING_FIRMS, Story
-from workflow.comments import add_comment
 from workflow.states import BY_TRIGGER
 from workflow.users import record
 from workflow.vocabulary import SECURITY_CHECKLIST
@@ -151,21 +151,23 @@ class Runner:
             update_case(self.session, case, actor, {"proposal_text": self._proposal(case)}, now=at,
                         commit=False)
         elif trigger == "finish_as_is" and story.plan:
-            update_plan(self.session, case, actor, {"as_is_notes": story.plan["as_is_notes"]}, now=at,
-                        commit=False)
+            notes = {"as_is_notes": story.plan["as_is_notes"]}
+            update_plan(self.session, case, actor, notes, now=at, commit=False)
         elif trigger == "finish_to_be" and story.plan:
-            update_plan(self.session, case, actor, {"to_be_notes": story.plan["to_be_notes"]}, now=at,
-                        commit=False)
+            notes = {"to_be_notes": story.plan["to_be_notes"]}
+            update_plan(self.session, case, actor, notes, now=at, commit=False)
         elif trigger == "submit_plan":
-            answers = {key: "yes" for key in SECURITY_CHECKLIST}
+            answers = dict.fromkeys(SECURITY_CHECKLIST, "yes")
             if case.category == "foundation":
                 answers["personal_data"] = "not_applicable"
-            update_plan(self.session, case, actor, {"security_checklist": answers}, now=at, commit=False)
+            update_plan(self.session, case, actor, {"security_checklist": answers}, now=at,
+                        commit=False)
 
     def _proposal(self, case: Case) -> str:
         earlier = self.latest_by_category.get(case.category)
-        cite = (f"同じ分野の先行事例 {earlier.number}「{earlier.title}」の進め方を参考にします。"
-                if earlier is not None and earlier.id != case.id else "他都市の先行事例を参考にします。")
+        cite = "他都市の先行事例を参考にします。"
+        if earlier is not None and earlier.id != case.id:
+            cite = f"同じ分野の先行事例 {earlier.number}「{earlier.title}」の進め方を参考にします。"
         return (f"【提案の概要】\n{case.description}\n\n【進め方】\n"
                 "1. 現行業務の可視化（As-Is）とBPRの論点整理\n"
                 "2. あるべき姿（To-Be）と実行計画（KGI・KPI）の作成\n"

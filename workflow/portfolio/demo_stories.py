@@ -42,7 +42,8 @@ KEYWORD_OWNERS: tuple[tuple[str, str], ...] = (
     (r"学校|教育|給食|文化財", "教育委員会事務局"),
     (r"ごみ|脱炭素|温室効果|環境学習|CO2", "環境局"),
     (r"港湾|CONPAS|コンテナ|夢洲", "大阪港湾局"),
-    (r"道路|橋梁|BIM|建設生産|淀川左岸線|御堂筋|特殊車両|公園|設計図書|技術職員|監督職員", "建設局"),
+    (r"道路|橋梁|BIM|建設生産|淀川左岸線|御堂筋|特殊車両|公園|設計図書|技術職員|監督職員",
+     "建設局"),
     (r"大阪城|博物館|プール|中小企業|実証事業", "経済戦略局"),
     (r"町会|地活協|住民票|証明書|マイナンバー|地域", "市民局"),
     (r"保健|健康", "健康局"),
@@ -64,7 +65,8 @@ SPREAD: tuple[str, ...] = (
 NO_PLAN_SPREAD = ("consultation_hearing", "consultation_study", "consultation_proposing")
 # The plan names the bureaus whose execution plans a consulting firm wrote (AP2024-095),
 # and the information-dissemination review was done with a consultant too.
-CONSULTANT_TITLES = ("民間保育施設等", "設計図書情報", "消防手続き", "土地所有者", "スマートな情報発信")
+CONSULTANT_TITLES = ("民間保育施設等", "設計図書情報", "消防手続き", "土地所有者",
+                     "スマートな情報発信")
 CONSULTING_FIRMS = ("なにわ行政デザイン株式会社", "みおつくしデジタルパートナーズ株式会社")
 
 
