@@ -17,7 +17,9 @@ that disk and CPU noise hit every contender alike:
 
 The cycle is hold/resume by an office user on cases in ``solution_selection`` (hold needs a
 comment, resume goes back to the exact sub-state): no guard touches the database, so what
-is measured is the engine's own overhead.
+is measured is the engine's own overhead. The app's effects are registered as in the app
+(``notifications.effects``); the bench cases have no requester, so hold/resume notify nobody
+and the engine writes exactly what the raw floor writes.
 
 Also: microseconds per fire on a freshly loaded row (a new session, ``session.get``, fire;
 load and fire timed apart), memory per loaded case (tracemalloc over 10,000 ORM objects, and
@@ -51,7 +53,9 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Session, defer, sessionmaker  # noqa: E402
 
+import notifications.effects  # noqa: E402, F401  (the app's effects, registered as in the app)
 from workflow.db import make_engine, make_session_factory  # noqa: E402
+from workflow.effects import effects_for  # noqa: E402
 from workflow.engine import fire  # noqa: E402
 from workflow.models import AuditEvent, Base, Case, Department, User  # noqa: E402
 from workflow.seed import seed_departments  # noqa: E402
@@ -463,6 +467,7 @@ def main(argv: list[str] | None = None) -> dict:
         "target_ratio_vs_raw": 0.5,
         "fire_us": round(1e6 / tps["engine"], 1),
         "raw_us": round(1e6 / tps["raw"], 1),
+        "effects_on_hold": len(effects_for("hold", "on_hold")),
         "fresh_row": fresh,
         "memory_per_case": {**memory, "cases_loaded": n_memory, "target_bytes": 2048},
         "growth": {**grown, "target_mb": 20},

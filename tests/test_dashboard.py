@@ -247,3 +247,23 @@ def test_statement_count_does_not_grow_with_the_number_of_cases(
     html = page(client)
     data = json.loads(DATA_ISLAND.search(html).group(1))
     assert sum(data["funnel"]["values"][:1]) == 300
+
+
+def test_a_second_view_reuses_the_figures_until_something_changes(
+        app, client, auth, session, people, decided):
+    auth.login(people["executive"])
+    first = statements_for(app, client, URL)
+    again = statements_for(app, client, URL)
+    assert len(again) == len(first) - 5  # only the data version is read again
+    fire_as(session, decided[0], "hold", people["office"], now=jst(2024, 6, 1, 10))
+    assert len(statements_for(app, client, URL)) == len(first)
+
+
+def test_figures_follow_new_data_at_once(client, auth, session, people):
+    auth.login(people["executive"])
+    assert "まだ集計できる案件がありません" in page(client)
+    case = new_case(session, people["requester"])
+    walk_to(session, case, "consultation_hearing", people)
+    html = page(client)
+    assert "進行中の案件は1件です" in html
+    assert json.loads(DATA_ISLAND.search(html).group(1))["phases"]["values"][0] == 1

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.workflow_helpers import (
-    COMMENT,
     HAPPY_PATH,
     KPI_NAME,
     NOW,
@@ -386,7 +385,8 @@ def test_a_plan_without_kpis_or_a_kpi_with_only_a_past_target(session, people, c
     kpi_id = plan_for(session, case).kpis[0].id
     save_kpi(session, case, people["requester"], KpiInput(
         name=KPI_NAME, baseline=Decimal(1), targets={2026: Decimal(5)}), kpi_id=kpi_id, now=NOW)
-    assert fire_as(session, case, "submit_plan", people["requester"]).to_state == "planning_approval"
+    result = fire_as(session, case, "submit_plan", people["requester"])
+    assert result.to_state == "planning_approval"
 
 
 def test_one_complete_kpi_is_enough_beside_an_incomplete_one(session, people, case):
@@ -399,7 +399,8 @@ def test_one_complete_kpi_is_enough_beside_an_incomplete_one(session, people, ca
     assert "未定のKPI" in str(excinfo.value)
     save_kpi(session, case, people["requester"], KpiInput(
         name=KPI_NAME, baseline=Decimal(120), targets={2025: Decimal(300)}), now=NOW)
-    assert fire_as(session, case, "submit_plan", people["requester"]).to_state == "planning_approval"
+    result = fire_as(session, case, "submit_plan", people["requester"])
+    assert result.to_state == "planning_approval"
 
 
 def test_the_plan_guard_judges_the_fiscal_year_of_now(session, people, case):
@@ -549,7 +550,8 @@ def test_an_effect_runs_in_the_transition_and_sees_it(session, people, case, reg
     assert seen == [("decide_go", "consultation_study", "planning_as_is", case.version,
                      people["dept_manager"].id, people["dept_manager"].id)]
     session.expire_all()
-    assert session.scalar(select(Comment.body).where(Comment.case_id == case.id)) == "DX取組として登録"
+    body = session.scalar(select(Comment.body).where(Comment.case_id == case.id))
+    assert body == "DX取組として登録"
 
 
 def test_a_failing_effect_rolls_the_whole_transition_back(session, people, case, registered):

@@ -73,7 +73,7 @@ def portfolio(session, people):
 
 
 def test_supported_initiatives_are_counted_cumulatively_by_first_decision(session, portfolio):
-    figures = metrics.support_kpis(session, now=NOW)
+    figures = metrics.portfolio_figures(session, now=NOW).support
     # (cumulative at FY end, added in the FY)
     assert series(figures, "supported_initiatives") == {
         2023: (2, 1),  # FY2022's decision is in the running total; FY2023 adds one
@@ -84,19 +84,19 @@ def test_supported_initiatives_are_counted_cumulatively_by_first_decision(sessio
 
 
 def test_consulting_plans_need_both_an_approved_plan_and_a_firm(session, portfolio):
-    figures = metrics.support_kpis(session, now=NOW)
+    figures = metrics.portfolio_figures(session, now=NOW).support
     assert series(figures, "consulting_plans") == {
         2023: (0, 0), 2024: (1, 1), 2025: (1, 0), 2026: (1, 0)}
 
 
 def test_expert_initiatives_count_each_case_once_at_the_first_expert(session, portfolio):
-    figures = metrics.support_kpis(session, now=NOW)
+    figures = metrics.portfolio_figures(session, now=NOW).support
     assert series(figures, "expert_initiatives") == {
         2023: (1, 1), 2024: (2, 1), 2025: (2, 0), 2026: (2, 0)}
 
 
 def test_targets_status_and_achievement(session, portfolio):
-    figures = metrics.support_kpis(session, now=NOW)
+    figures = metrics.portfolio_figures(session, now=NOW).support
     experts = {y.fiscal_year: y for y in figures["expert_initiatives"]}
     assert experts[2023].target == metrics.Target(12, original=6)
     assert experts[2023].target.is_revised
@@ -119,9 +119,9 @@ def test_plan_targets_are_the_action_plans():
 
 
 def test_no_cases_gives_zeros_not_errors(session):
-    figures = metrics.support_kpis(session, now=NOW)
+    figures = metrics.portfolio_figures(session, now=NOW).support
     assert all(y.cumulative == 0 and y.added == 0 for ys in figures.values() for y in ys)
-    flow = metrics.flow_snapshot(session, now=NOW)
+    flow = metrics.portfolio_figures(session, now=NOW).flow
     assert not flow.has_cases
     assert flow.open_total == 0
     assert all(d.median_days is None and d.cases == 0 for d in flow.durations)
@@ -165,7 +165,7 @@ def flow(session, people, make_user):
 
 
 def test_open_cases_per_phase_and_bureau(session, flow):
-    snap = metrics.flow_snapshot(session, now=day(50))
+    snap = metrics.portfolio_figures(session, now=day(50)).flow
     assert snap.open_by_phase == {
         "consultation": 1, "planning": 1, "solution": 0, "review": 1, "on_hold": 0}
     assert snap.open_total == 3
@@ -175,7 +175,7 @@ def test_open_cases_per_phase_and_bureau(session, flow):
 
 
 def test_conversion_counts_the_furthest_stage_each_case_reached(session, flow):
-    snap = metrics.flow_snapshot(session, now=day(50))
+    snap = metrics.portfolio_figures(session, now=day(50)).flow
     assert snap.reached == {
         "consultation": 4, "planning": 2, "solution": 1, "review": 1, "completed": 0}
 
@@ -191,23 +191,31 @@ def test_median_days_per_phase(session, flow):
 
 
 def test_case_types_count_submitted_cases(session, flow):
-    snap = metrics.flow_snapshot(session, now=day(50))
+    snap = metrics.portfolio_figures(session, now=day(50)).flow
     assert [(t.case_type, t.total, t.open) for t in snap.case_types] == [
         ("dx_project", 3, 2), ("ict_consultation", 1, 1)]
 
 
-def test_statement_count_does_not_depend_on_the_number_of_cases(session, engine, flow):
+def test_all_figures_take_five_statements(session, engine, flow):
     from sqlalchemy import event
 
     statements: list[str] = []
 
-    def count(*args):
-        statements.append(args[2])
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        metrics.flow_snapshot(session, now=day(50))
-        metrics.support_kpis(session, now=day(50))
+        metrics.portfolio_figures(session, now=day(50))
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 5
+
+
+def test_data_version_moves_with_every_recorded_change(session, people, flow):
+    before = metrics.data_version(session)
+    fire_as(session, flow["Q"], "draft_proposal", people["office"], now=day(51))
+    after_transition = metrics.data_version(session)
+    assert after_transition != before
+    support(session, flow["Q"], "expert", day(52), "専門人材")
+    assert metrics.data_version(session) != after_transition

@@ -185,7 +185,7 @@ def test_proposal_is_saved_and_can_then_be_sent(client, auth, session, people):
     version = case.version
     auth.login(people["office"])
     page = client.get(proposal_url(case)).get_data(as_text=True)
-    assert "提案の作成に進む" in page
+    assert "保存して提案作成に進む" in page
 
     saved = auth.post(proposal_url(case), {"version": str(version), "save": "1",
                                            "proposal_text": "### 提案\n- 電子申請を導入する"},
@@ -194,15 +194,38 @@ def test_proposal_is_saved_and_can_then_be_sent(client, auth, session, people):
     assert "提案を保存しました" in saved.get_data(as_text=True)
     fresh = reload(session, case)
     assert fresh.proposal_text.startswith("### 提案") and fresh.version == version + 1
-    walk_to(session, fresh, "consultation_proposing", people, satisfy=False)
-    page = client.get(proposal_url(case)).get_data(as_text=True)
-    assert "提案を送る" in page and "/transitions/send_proposal" in page
+
+    moved = auth.post(proposal_url(case), {"version": str(fresh.version), "save_and_send": "1",
+                                           "proposal_text": fresh.proposal_text + "\n- 追記"},
+                      follow_redirects=True)
+    assert "「提案作成」に進みました" in moved.get_data(as_text=True)
+    fresh = reload(session, case)
+    assert fresh.state == "consultation_proposing" and fresh.proposal_text.endswith("- 追記")
+    assert "保存して提案を送る" in moved.get_data(as_text=True)
 
     sent = auth.post(proposal_url(case), {"version": str(fresh.version), "save_and_send": "1",
                                           "proposal_text": fresh.proposal_text},
                      follow_redirects=True)
     assert "提案を保存して送りました" in sent.get_data(as_text=True)
     assert reload(session, case).state == "consultation_study"
+
+
+def test_an_empty_proposal_is_saved_but_not_sent(client, auth, session, people):
+    case = make_case(session, people, "consultation_proposing")
+    auth.login(people["office"])
+
+    page = auth.post(proposal_url(case), {"version": str(case.version), "save_and_send": "1",
+                                          "proposal_text": ""}, follow_redirects=True)
+
+    assert "提案内容が入力されていません" in page.get_data(as_text=True)
+    assert reload(session, case).state == "consultation_proposing"
+
+
+def test_office_lead_may_edit_the_proposal_but_not_send_it(client, auth, session, people):
+    case = make_case(session, people, "consultation_proposing")
+    auth.login(people["office_lead"])
+    page = client.get(proposal_url(case)).get_data(as_text=True)
+    assert "保存して提案を送る" not in page and "次の段階に進められるのは" in page
 
 
 def test_proposal_with_a_stale_version_is_a_conflict(client, auth, session, people):

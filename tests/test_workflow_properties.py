@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -18,7 +19,15 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from tests.workflow_helpers import NOW, new_case, satisfy_guards, snapshot
+from tests.workflow_helpers import (
+    HAPPY_STATES,
+    NOW,
+    case_events,
+    new_case,
+    satisfy_guards,
+    snapshot,
+    walk_to,
+)
 from workflow.engine import fire
 from workflow.errors import (
     AccessDenied,
@@ -60,6 +69,16 @@ class OneCase(RuleBasedStateMachine):
         self.case = new_case(session, people["requester"])
         self.state, self.version, self.events = snapshot(session, self.case)
         self.fired = 0
+        self.random_fired = 0  # successful random moves (not the walk of start_somewhere)
+
+    @initialize(start=st.sampled_from([*HAPPY_STATES[:-1], "on_hold"]))
+    def start_somewhere(self, start):
+        """Start from a state along the way (walked there through the engine), so that short
+        random walks reach every phase."""
+        walk_to(self.session, self.case, start, self.people, NOW,
+                satisfy=start != "review_monitoring")
+        self.state, self.version, self.events = snapshot(self.session, self.case)
+        self.fired = len(case_events(self.session, self.case, "transition"))
 
     def _fire(self, trigger: str, actor_name: str, comment: bool, stale: bool) -> None:
         # What the case was before is what this machine tracks: the invariants below check
@@ -81,6 +100,7 @@ class OneCase(RuleBasedStateMachine):
         assert (self.case.state, self.case.version) == after[:2]
         self.state, self.version, self.events = after
         self.fired += 1
+        self.random_fired += 1
 
     @rule(trigger=st.sampled_from([*TRIGGERS, "teleport"]), actor=st.sampled_from(ACTORS),
           comment=st.booleans(), stale=st.integers(0, 9))
@@ -136,6 +156,5 @@ def test_random_walks_keep_the_engine_promises(session, people, make_user):
         max_examples=30, stateful_step_count=25, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow],
     ))
-    # The walks were not all refusals: the engine really moved cases, and far along.
-    reached = {m.state for m in machines}
-    print(sum(m.fired for m in machines), len(machines), sorted(reached))
+    # The random steps were not all refusals: the engine really moved the cases.
+    assert sum(m.random_fired for m in machines) >= 20

@@ -24,6 +24,7 @@ from workflow.vocabulary import SECURITY_CHECKLIST
 NOW = datetime(2025, 6, 2, 1, 0, tzinfo=UTC)
 KPI_NAME = "オンライン化する手続き数"
 COMMENT = "確認しました"
+PROPOSAL = "電子申請システムの導入を提案します（過去事例 DX-2024-0003 参照）"
 
 # The way forward: (trigger, role that fires it, state it leads to).
 HAPPY_PATH: tuple[tuple[str, str, str], ...] = (
@@ -109,9 +110,7 @@ def satisfy_guards(session, case: Case, people, now: datetime = NOW) -> None:
     """Make the guards of the moves out of the case's current state pass (as far as data can)."""
     state = case.state
     if state == "consultation_proposing" and not case.proposal_text:
-        update_case(session, case, people["office"],
-                    {"proposal_text": "電子申請システムの導入を提案します（過去事例 DX-2024-0003 参照）"},
-                    now=now)
+        update_case(session, case, people["office"], {"proposal_text": PROPOSAL}, now=now)
     elif state in {"planning_as_is", "planning_to_be", "planning_plan"}:
         complete_plan(session, case, people["requester"], now)
     elif state == "planning_approval" and case.assignee_id is None:

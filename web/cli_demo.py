@@ -48,6 +48,7 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
             fail(f"{exc}; run again with --reset")
         finally:
             session.close()
+            db.engine.dispose()  # the server opens its own connections
     click.echo(f"Database: {make_url(url).render_as_string(hide_password=True)}")
     _print_summary(summary)
     if no_serve:

@@ -1,8 +1,8 @@
 """The support process measuring itself: the three support KPIs per fiscal year, and the flow.
 
-Everything is computed live from the database in a handful of aggregate statements (never
-one per case): the dashboard must stay fast with 10,000 cases. Drafts are private to their
-bureau and never counted.
+Computed live from the database in five aggregate statements whatever the number of cases
+(never one per case), so the DX HQ dashboard stays fast with 10,000 cases. Drafts are private
+to their bureau and never counted.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, and_, case, exists, func, literal, literal_column, select, union_all
+from sqlalchemy import Float, and_, case, exists, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -98,7 +98,17 @@ def fiscal_year_start(fy: int) -> datetime:
     return datetime(fy, 4, 1, tzinfo=TOKYO)
 
 
-# --- the three support KPIs -----------------------------------------------------------------
+# --- what the figures are made of -----------------------------------------------------------
+
+FLOW_PHASES: tuple[str, ...] = ("consultation", "planning", "solution", "review")
+OPEN_PHASES: tuple[str, ...] = (*FLOW_PHASES, "on_hold")
+# The funnel's stages in order; "completed" is the closed_completed state alone.
+FUNNEL_STAGES: tuple[str, ...] = (*FLOW_PHASES, "completed")
+
+_PHASE_OF_STATE = {leaf: phase.name for phase in PHASES for leaf in phase.leaves}
+_STAGE_RANK = {leaf: FUNNEL_STAGES.index(phase) + 1
+               for leaf, phase in _PHASE_OF_STATE.items() if phase in FLOW_PHASES}
+_STAGE_RANK["closed_completed"] = len(FUNNEL_STAGES)
 
 
 @dataclass(frozen=True)
@@ -121,90 +131,6 @@ class KpiYear:
     @property
     def reached(self) -> bool:
         return self.achievement is not None and self.achievement >= 1
-
-
-def _first_times():
-    """(kpi, at): when each case first counted for each support KPI; one row per case and KPI."""
-    ev, sup = AuditEvent, Supporter
-    transitions = ev.kind == "transition"
-    go = select(literal_column("'supported_initiatives'").label("kpi"),
-                func.min(ev.created_at).label("at")) \
-        .where(transitions, ev.trigger == "decide_go").group_by(ev.case_id)
-    with_consultant = exists().where(sup.case_id == ev.case_id, sup.kind == "consultant")
-    plans = select(literal_column("'consulting_plans'"), func.min(ev.created_at)) \
-        .where(transitions, ev.trigger == "approve_plan", with_consultant).group_by(ev.case_id)
-    experts = select(literal_column("'expert_initiatives'"), func.min(sup.added_at)) \
-        .where(sup.kind == "expert").group_by(sup.case_id)
-    return union_all(go, plans, experts).subquery("firsts")
-
-
-def support_kpis(session: Session, years=PLAN_YEARS, *,
-                 now: datetime | None = None) -> dict[str, list[KpiYear]]:
-    """The three support KPIs for each of ``years`` (ascending), in one statement."""
-    now = now or utcnow()
-    current = fiscal_year(now)
-    years = sorted(set(years))
-    ends = [years[0] - 1, *years]  # the year before gives the first year's "added"
-    firsts = _first_times()
-    columns = [
-        func.sum(case((firsts.c.at < literal(fiscal_year_start(fy + 1), UTCDateTime()), 1),
-                      else_=0)).label(f"to_{fy}")
-        for fy in ends
-    ]
-    rows = {row[0]: row[1:] for row in
-            session.execute(select(firsts.c.kpi, *columns).group_by(firsts.c.kpi))}
-    result: dict[str, list[KpiYear]] = {}
-    for key, targets in SUPPORT_KPI_TARGETS.items():
-        totals = dict(zip(ends, (int(v or 0) for v in rows.get(key, [0] * len(ends))),
-                          strict=True))
-        result[key] = [
-            KpiYear(
-                fiscal_year=fy,
-                cumulative=totals[fy],
-                added=totals[fy] - totals[fy - 1],
-                target=targets.get(fy, NO_TARGET),
-                status="past" if fy < current else "current" if fy == current else "future",
-            )
-            for fy in years
-        ]
-    return result
-
-
-# --- the flow: open cases, conversion, time in each phase ------------------------------------
-
-FLOW_PHASES: tuple[str, ...] = ("consultation", "planning", "solution", "review")
-OPEN_PHASES: tuple[str, ...] = (*FLOW_PHASES, "on_hold")
-# The funnel's stages in order; "completed" is the closed_completed state alone.
-FUNNEL_STAGES: tuple[str, ...] = (*FLOW_PHASES, "completed")
-
-_PHASE_OF_STATE = {leaf: phase.name for phase in PHASES for leaf in phase.leaves}
-_STAGE_RANK = {leaf: FUNNEL_STAGES.index(phase) + 1
-               for leaf, phase in _PHASE_OF_STATE.items() if phase in FLOW_PHASES}
-_STAGE_RANK["closed_completed"] = len(FUNNEL_STAGES)
-
-
-def _phase_of(column):
-    """SQL expression: the phase name of a state column (NULL for unknown states)."""
-    return case(_PHASE_OF_STATE, value=column, else_=None)
-
-
-class days_between(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
-    """Days (fractional) from the first timestamp to the second, in SQL."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(days_between)
-def _days_between_sqlite(element, compiler, **kw):
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(julianday({end}) - julianday({start}))"
-
-
-@compiles(days_between, "postgresql")
-def _days_between_postgresql(element, compiler, **kw):
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
 
 
 @dataclass(frozen=True)
@@ -254,63 +180,127 @@ class FlowSnapshot:
 
     @property
     def has_cases(self) -> bool:
-        return self.reached.get(FUNNEL_STAGES[0], 0) > 0 or self.open_total > 0 or any(
-            t.total for t in self.case_types)
+        return any(t.total for t in self.case_types) or self.reached[FUNNEL_STAGES[0]] > 0
+
+
+@dataclass(frozen=True)
+class PortfolioFigures:
+    """Everything the DX HQ dashboard shows, computed at ``as_of``."""
+
+    as_of: datetime
+    years: list[int]
+    support: dict[str, list[KpiYear]]
+    flow: FlowSnapshot
+
+
+# --- SQL building blocks --------------------------------------------------------------------
+
+
+class days_between(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+    """Days (fractional) from the first timestamp to the second, in SQL."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(julianday({end}) - julianday({start}))"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+
+
+def _at(moment: datetime):
+    return literal(moment, UTCDateTime())
+
+
+def _by_fy_end(at, ends: list[int], *conditions) -> list:
+    """SUM columns: how many rows have ``at`` before the end of each fiscal year in ``ends``."""
+    return [func.sum(case((and_(at < _at(fiscal_year_start(fy + 1)), *conditions), 1), else_=0))
+            for fy in ends]
+
+
+def _milestones():
+    """Per case, from its transitions: the first decide_go, the first approve_plan and the
+    furthest funnel stage reached. One grouped scan serves two KPIs and the funnel."""
+    ev = AuditEvent
+    return select(
+        ev.case_id,
+        func.max(case(_STAGE_RANK, value=ev.to_state, else_=0)).label("furthest"),
+        func.min(case((ev.trigger == "decide_go", ev.created_at))).label("decided_at"),
+        func.min(case((ev.trigger == "approve_plan", ev.created_at))).label("approved_at"),
+    ).where(ev.kind == "transition", ev.case_id.is_not(None)).group_by(ev.case_id) \
+        .subquery("milestones")
+
+
+# --- the statements -------------------------------------------------------------------------
+
+
+def _milestone_counts(session: Session, ends: list[int]):
+    """(decided by each FY end, plan approved with a consulting firm by each FY end, funnel).
+
+    The funnel judges each case by the furthest stage it reached: going back (改善 sends a
+    reviewed case to planning) does not un-reach a stage.
+    """
+    m = _milestones()
+    with_firm = exists().where(Supporter.case_id == m.c.case_id, Supporter.kind == "consultant")
+    reached = [func.sum(case((m.c.furthest >= rank, 1), else_=0))
+               for rank in range(1, len(FUNNEL_STAGES) + 1)]
+    row = [int(v or 0) for v in session.execute(select(
+        *_by_fy_end(m.c.decided_at, ends), *_by_fy_end(m.c.approved_at, ends, with_firm),
+        *reached,
+    )).one()]
+    n = len(ends)
+    return (dict(zip(ends, row[:n], strict=True)), dict(zip(ends, row[n:2 * n], strict=True)),
+            dict(zip(FUNNEL_STAGES, row[2 * n:], strict=True)))
+
+
+def _expert_counts(session: Session, ends: list[int]) -> dict[int, int]:
+    """Cases with an external expert by each FY end, counted when the first expert joined."""
+    first = select(func.min(Supporter.added_at).label("at")) \
+        .where(Supporter.kind == "expert").group_by(Supporter.case_id).subquery("experts")
+    row = session.execute(select(*_by_fy_end(first.c.at, ends))).one()
+    return dict(zip(ends, (int(v or 0) for v in row), strict=True))
 
 
 def open_cases_by_department(session: Session) -> list[DepartmentLoad]:
-    """Open cases per bureau and phase, busiest bureau first (one statement)."""
-    phase = _phase_of(Case.state).label("phase")
+    """Open cases per bureau and phase, busiest bureau first."""
     rows = session.execute(
         select(Department.id, Department.name, Department.name_en, Department.sort_order,
-               phase, func.count())
+               Case.state, func.count())
         .join(Department, Department.id == Case.department_id)
         .where(Case.state.in_(OPEN_STATES))
         .group_by(Department.id, Department.name, Department.name_en, Department.sort_order,
-                  phase)
+                  Case.state)
     ).all()
     loads: dict[int, tuple[int, DepartmentLoad]] = {}
-    for dept_id, name, name_en, order, phase_name, count in rows:
+    for dept_id, name, name_en, order, state, count in rows:
         if dept_id not in loads:
             loads[dept_id] = (order, DepartmentLoad(dept_id, name, name_en or "",
                                                     dict.fromkeys(OPEN_PHASES, 0)))
-        loads[dept_id][1].by_phase[phase_name] += count
+        loads[dept_id][1].by_phase[_PHASE_OF_STATE[state]] += count
     ordered = sorted(loads.values(), key=lambda item: (-item[1].total, item[0], item[1].name))
     return [load for _order, load in ordered]
-
-
-def reached_stages(session: Session) -> dict[str, int]:
-    """How many cases ever reached each funnel stage, judged by the furthest one each reached.
-
-    Going back (改善 sends a reviewed case to planning) does not un-reach a stage; a case
-    imported straight into planning still counts as having passed consultation.
-    """
-    ev = AuditEvent
-    rank = case(_STAGE_RANK, value=ev.to_state, else_=None)
-    furthest = select(func.max(rank).label("rank")) \
-        .where(ev.kind == "transition", ev.case_id.is_not(None)).group_by(ev.case_id).subquery()
-    counts = dict(session.execute(
-        select(furthest.c.rank, func.count()).where(furthest.c.rank.is_not(None))
-        .group_by(furthest.c.rank)
-    ).all())
-    return {stage: sum(n for r, n in counts.items() if r >= i)
-            for i, stage in enumerate(FUNNEL_STAGES, start=1)}
 
 
 def median_days_in_phase(session: Session, *, now: datetime | None = None) -> list[PhaseDuration]:
     """Median days a case spends in each phase (all its stays added up; open stays up to now).
 
-    One statement: LEAD pairs each transition with the next one of its case, and the median is
-    picked with ROW_NUMBER, which SQLite and PostgreSQL both have (percentile_cont is
-    PostgreSQL-only); only a handful of rows leave the database.
+    LEAD pairs each transition with the next one of its case, and the median is picked with
+    ROW_NUMBER, which SQLite and PostgreSQL both have (percentile_cont is PostgreSQL-only):
+    four rows leave the database. Time on hold belongs to no phase.
     """
-    now = now or utcnow()
     ev = AuditEvent
     next_at = func.lead(ev.created_at).over(partition_by=ev.case_id,
                                             order_by=(ev.created_at, ev.id))
     stays = select(
-        ev.case_id, _phase_of(ev.to_state).label("phase"), ev.created_at.label("since"),
-        func.coalesce(next_at, literal(now, UTCDateTime())).label("until"),
+        ev.case_id, case(_PHASE_OF_STATE, value=ev.to_state).label("phase"),
+        ev.created_at.label("since"), func.coalesce(next_at, _at(now or utcnow())).label("until"),
     ).where(ev.kind == "transition", ev.case_id.is_not(None)).subquery("stays")
     per_case = select(
         stays.c.phase, func.sum(days_between(stays.c.since, stays.c.until)).label("days"),
@@ -327,15 +317,12 @@ def median_days_in_phase(session: Session, *, now: datetime | None = None) -> li
         select(ranked.c.phase, func.avg(ranked.c.days), func.max(ranked.c.n))
         .where(middle).group_by(ranked.c.phase)
     )}
-    return [
-        PhaseDuration(p, round(float(rows[p][0]), 1), int(rows[p][1])) if p in rows
-        else PhaseDuration(p, None, 0)
-        for p in FLOW_PHASES
-    ]
+    return [PhaseDuration(p, round(float(rows[p][0]), 1), int(rows[p][1])) if p in rows
+            else PhaseDuration(p, None, 0) for p in FLOW_PHASES]
 
 
 def cases_by_type(session: Session) -> list[CaseTypeCount]:
-    """Submitted cases per case type, with how many are open (one statement)."""
+    """Submitted cases per case type, with how many are open."""
     is_open = case((Case.state.in_(OPEN_STATES), 1), else_=0)
     rows = session.execute(
         select(Case.case_type, func.count(), func.sum(is_open))
@@ -345,17 +332,45 @@ def cases_by_type(session: Session) -> list[CaseTypeCount]:
                   key=lambda c: (-c.total, c.case_type))
 
 
-def flow_snapshot(session: Session, *, now: datetime | None = None) -> FlowSnapshot:
-    """Open cases per phase and bureau, the funnel, time per phase and case types: 4 statements."""
+# --- putting it together --------------------------------------------------------------------
+
+
+def _kpi_years(totals: dict[int, int], targets: dict[int, Target], years: list[int],
+               current: int) -> list[KpiYear]:
+    return [
+        KpiYear(fiscal_year=fy, cumulative=totals[fy], added=totals[fy] - totals[fy - 1],
+                target=targets.get(fy, NO_TARGET),
+                status="past" if fy < current else "current" if fy == current else "future")
+        for fy in years
+    ]
+
+
+def portfolio_figures(session: Session, years=PLAN_YEARS, *,
+                      now: datetime | None = None) -> PortfolioFigures:
+    """The support KPIs for each of ``years`` (cumulative to each FY's end) and the flow now."""
+    now = now or utcnow()
+    years = sorted(set(years))
+    ends = [years[0] - 1, *years]  # the year before gives the first year's "added"
+    decided, approved, reached = _milestone_counts(session, ends)
+    totals = {"supported_initiatives": decided, "consulting_plans": approved,
+              "expert_initiatives": _expert_counts(session, ends)}
+    current = fiscal_year(now)
+    support = {key: _kpi_years(totals[key], targets, years, current)
+               for key, targets in SUPPORT_KPI_TARGETS.items()}
     departments = open_cases_by_department(session)
-    by_phase = dict.fromkeys(OPEN_PHASES, 0)
-    for load in departments:
-        for phase, n in load.by_phase.items():
-            by_phase[phase] += n
-    return FlowSnapshot(
-        open_by_phase=by_phase,
-        open_by_department=departments,
-        reached=reached_stages(session),
-        durations=median_days_in_phase(session, now=now),
-        case_types=cases_by_type(session),
-    )
+    by_phase = {p: sum(d.by_phase[p] for d in departments) for p in OPEN_PHASES}
+    flow = FlowSnapshot(open_by_phase=by_phase, open_by_department=departments, reached=reached,
+                        durations=median_days_in_phase(session, now=now),
+                        case_types=cases_by_type(session))
+    return PortfolioFigures(as_of=now, years=years, support=support, flow=flow)
+
+
+def data_version(session: Session) -> tuple:
+    """Changes whenever a figure may have: every write appends an audit event, and supporters
+    (which the expert KPI reads directly) are counted too. One cheap statement."""
+    return tuple(session.execute(select(
+        select(func.max(AuditEvent.id)).scalar_subquery(),
+        select(func.count(Supporter.id)).scalar_subquery(),
+        select(func.max(Supporter.id)).scalar_subquery(),
+        select(func.count(Case.id)).scalar_subquery(),
+    )).one())

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from web.authz import roles
 from web.dashboard import bp
 from web.dashboard.charts import chart_data, stage_label
-from web.extensions import db
+from web.dashboard.figures import portfolio_figures
 from web.i18n import lang
 from workflow import metrics
 from workflow.fiscal import fiscal_year, parse_fiscal_year
@@ -44,12 +44,11 @@ def index():
     current = fiscal_year(now)
     options = _year_options(current)
     selected = _selected_year(options, current)
-    kpis = metrics.support_kpis(db.session, options, now=now)
-    flow = metrics.flow_snapshot(db.session, now=now)
+    figures = portfolio_figures(options, now)
     return render_template(
         "dashboard/index.html",
-        now=now, current=current, options=options, selected=selected,
-        kpis=kpis, flow=flow, chart_data=chart_data(flow, lang()),
+        now=figures.as_of, current=current, options=options, selected=selected,
+        kpis=figures.support, flow=figures.flow, chart_data=chart_data(figures.flow, lang()),
         kpi_label=lambda key: metrics.support_kpi_label(key, lang()),
         kpi_rule=lambda key: metrics.support_kpi_rule(key, lang()),
         stage_label=lambda stage: stage_label(stage, lang()),

@@ -41,7 +41,7 @@ class TriageForm(FlaskForm):
 
 class AssigneeForm(FlaskForm):
     version = VersionField(validators=[DataRequired()])
-    assignee_id = SelectField(_l("統括室担当"), coerce=optional_int,
+    assignee_id = SelectField(_l("担当者"), coerce=optional_int,
                               validators=[InputRequired(_l("担当者を選んでください"))],
                               invalid_choice_message=NOT_A_CHOICE)
     change = SubmitField(_l("担当を変更"))

@@ -44,8 +44,11 @@ def task_links(task: Task) -> tuple[str, list[tuple[str, str]]]:
     plan = _url("plans.edit", case_id=case_id)
     if task.kind == "draft":
         return url_for("cases.edit", case_id=case_id), []
+    if task.kind == "triage":
+        queue = _url("office.triage")
+        return page + "#actions", [(_("受付待ち一覧"), queue)] if queue else []
     if task.kind == "proposal":
-        return _url("office.proposal", case_id=case_id) or page + "#proposal", []
+        return _url("office.proposal", case_id=case_id) or page + "#actions", []
     if task.kind == "planning":
         return plan or page, [(_("案件ページ"), page)] if plan else []
     if task.kind == "plan_approval":
@@ -53,8 +56,7 @@ def task_links(task: Task) -> tuple[str, list[tuple[str, str]]]:
     if task.kind == "decision":
         return page + "#proposal", []
     if task.kind == "review":
-        form = _url("reviews.edit", review_id=task.review_id)
-        return form or page + "#reviews", []
+        return _url("reviews.form", review_id=task.review_id) or page + "#reviews", []
     return page + "#actions", []
 
 

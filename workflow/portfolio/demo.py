@@ -25,6 +25,8 @@ from workflow.models import AuditEvent, Case, Department, Notification, User
 from workflow.portfolio.action_plan import load_action_plan
 from workflow.portfolio.demo_people import (
     DEMO_DOMAIN,
+    FEATURED_BUREAUS,
+    PASSWORDS,
     DemoUser,
     create_demo_users,
     demo_users,
@@ -115,13 +117,12 @@ def _settle_notifications(session: Session, now: datetime) -> None:
 def _summary(session: Session, *, already_loaded: bool = False, stopped=None,
              users: list[DemoUser] | None = None) -> DemoSummary:
     states = dict(session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
-    if users is None:  # a loaded demo: the accounts are rebuilt from the owners' names
-        emails = set(session.scalars(
-            select(User.email).where(User.email.like(f"%@{DEMO_DOMAIN}"))))
-        owners = session.scalars(
-            select(Department.name).join(Case, Case.department_id == Department.id)
-            .distinct().order_by(Department.sort_order))
-        users = [u for u in demo_users(owners) if u.email in emails]
+    if users is None:  # a loaded demo: its accounts, as they are now
+        rows = session.execute(
+            select(User, Department.name).outerjoin(Department, User.department_id == Department.id)
+            .where(User.email.like(f"%@{DEMO_DOMAIN}")).order_by(User.id))
+        users = [DemoUser(u.role, u.email, PASSWORDS[u.role], u.name, dept,
+                          featured=not u.is_bureau or dept in FEATURED_BUREAUS) for u, dept in rows]
     return DemoSummary(users=tuple(users), states=states, already_loaded=already_loaded,
                        stopped=stopped or {})
 
@@ -280,4 +281,8 @@ def _office_hours(moment: datetime, rng: random.Random, after: datetime | None) 
     result = local.astimezone(UTC)
     if after is not None and result <= after:
         result = after + timedelta(minutes=rng.randint(10, 90))
+        if result.astimezone(TOKYO).time() > time(17, 45):  # after hours: next morning
+            morning = datetime.combine(next_business_day(result.astimezone(TOKYO).date()),
+                                       time(9), TOKYO)
+            result = (morning + timedelta(minutes=rng.randint(0, 120))).astimezone(UTC)
     return result
