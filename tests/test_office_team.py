@@ -261,3 +261,20 @@ def test_proposal_page_lists_similar_past_cases_to_cite(client, auth, session, p
     assert past.number in html and "保育所入所申請のオンライン化" in html
     assert f'data-cite="- 参考：{past.number} 保育所入所申請のオンライン化"' in html
     assert "js/office.js" in html
+
+
+def test_bad_input_gets_a_japanese_answer_not_a_500(client, auth, session, people):
+    case = make_case(session, people, "consultation_proposing")
+    auth.login(people["office"])
+
+    too_long = add(auth, session, case, "adviser", organization="山本教授", note="長" * 201)
+    assert "200文字以内で入力してください" in too_long.get_data(as_text=True)
+    garbled = auth.post(proposal_url(case), {"version": "abc", "save": "1", "proposal_text": "x"})
+    assert garbled.status_code == 400
+    version = reload(session, case).version
+    wrong_state = auth.post(f"/office/triage/{case.id}/accept",
+                            {"version": str(version), "assignee_id": str(people["office_lead"].id)},
+                            form_url="/office/triage", follow_redirects=True)
+    assert "ではこの操作はできません" in wrong_state.get_data(as_text=True)
+    fresh = reload(session, case)
+    assert fresh.assignee_id == people["office"].id and fresh.version == version  # rolled back

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -55,13 +56,13 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
         return
     click.echo(f"\nブラウザで http://{host}:{port}/ を開き、"
                "上のメールアドレスでサインインしてください。（Ctrl+C で終了）")
+    # Flask ignores app.run() under its own CLI (FlaskGroup sets this); here it is the point.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
 def _database_url(reset: bool) -> str:
-    url = wf_config.env("DATABASE_URL")
-    if url is None:
-        url = f"sqlite:///{wf_config.instance_dir() / DEMO_DATABASE}"
+    url = wf_config.env("DATABASE_URL") or f"sqlite:///{wf_config.instance_dir() / DEMO_DATABASE}"
     parsed = make_url(url)
     is_file = (parsed.get_backend_name() == "sqlite"
                and parsed.database not in (None, "", ":memory:"))

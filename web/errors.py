@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from web.i18n import lang
 from workflow.errors import StaleVersion
@@ -24,6 +24,7 @@ HINTS = {
     400: lambda: _("入力内容を確認して、もう一度お試しください。"),
     403: lambda: _("必要な権限がない場合は、所属の管理者またはデジタル統括室にお問い合わせください。"),
     404: lambda: _("URLが正しいか確認してください。案件が存在しないか、閲覧権限がありません。"),
+    405: lambda: _("このURLではこの操作はできません。画面のリンクやボタンから操作してください。"),
     409: lambda: _("この案件は他の人によって変更されました。画面を再読み込みして最新の内容を確認してください。"),
     413: lambda: _("アップロードできるファイルの大きさには上限があります。"),
     429: lambda: _("安全のため、短時間に多くの操作を受け付けないようにしています。"),
@@ -47,7 +48,10 @@ def init_app(app: Flask) -> None:
         code = exc.code or 500
         detail = exc.description if code in (400, 409) and exc.description and \
             not exc.description.startswith(("The browser", "The server")) else None
-        return render_error(code, detail)
+        response = make_response(render_error(code, detail))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110: 405 needs it
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

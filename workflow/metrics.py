@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, and_, case, exists, func, literal, select
+from sqlalchemy import Float, and_, case, exists, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -106,6 +106,7 @@ OPEN_PHASES: tuple[str, ...] = (*FLOW_PHASES, "on_hold")
 FUNNEL_STAGES: tuple[str, ...] = (*FLOW_PHASES, "completed")
 
 _PHASE_OF_STATE = {leaf: phase.name for phase in PHASES for leaf in phase.leaves}
+_FLOW_PHASE_OF_STATE = {leaf: p for leaf, p in _PHASE_OF_STATE.items() if p in FLOW_PHASES}
 _STAGE_RANK = {leaf: FUNNEL_STAGES.index(phase) + 1
                for leaf, phase in _PHASE_OF_STATE.items() if phase in FLOW_PHASES}
 _STAGE_RANK["closed_completed"] = len(FUNNEL_STAGES)
@@ -196,23 +197,21 @@ class PortfolioFigures:
 # --- SQL building blocks --------------------------------------------------------------------
 
 
-class days_between(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
-    """Days (fractional) from the first timestamp to the second, in SQL."""
+class julian_day(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+    """A timestamp as a number of days (fractional), in SQL; only differences are meaningful."""
 
     type = Float()
     inherit_cache = True
 
 
-@compiles(days_between)
-def _days_between_sqlite(element, compiler, **kw):
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(julianday({end}) - julianday({start}))"
+@compiles(julian_day)
+def _julian_day_sqlite(element, compiler, **kw):
+    return f"julianday({compiler.process(element.clauses, **kw)})"
 
 
-@compiles(days_between, "postgresql")
-def _days_between_postgresql(element, compiler, **kw):
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+@compiles(julian_day, "postgresql")
+def _julian_day_postgresql(element, compiler, **kw):
+    return f"(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400.0)"
 
 
 def _at(moment: datetime):
@@ -225,16 +224,26 @@ def _by_fy_end(at, ends: list[int], *conditions) -> list:
             for fy in ends]
 
 
+def _state_events():
+    """Audit events that put a case into a state: transitions, and the 'created' or 'imported'
+    event a case starts with (an imported case may start in planning or later).
+
+    Selected by ``to_state`` rather than ``kind``: most events are state events, and on SQLite
+    the kind index then costs a random lookup per row where a plain scan reads in order.
+    """
+    return and_(AuditEvent.to_state.is_not(None), AuditEvent.case_id.is_not(None))
+
+
 def _milestones():
-    """Per case, from its transitions: the first decide_go, the first approve_plan and the
-    furthest funnel stage reached. One grouped scan serves two KPIs and the funnel."""
+    """Per case: the first decide_go, the first approve_plan and the furthest funnel stage
+    reached. One grouped scan serves two KPIs and the funnel."""
     ev = AuditEvent
     return select(
         ev.case_id,
         func.max(case(_STAGE_RANK, value=ev.to_state, else_=0)).label("furthest"),
         func.min(case((ev.trigger == "decide_go", ev.created_at))).label("decided_at"),
         func.min(case((ev.trigger == "approve_plan", ev.created_at))).label("approved_at"),
-    ).where(ev.kind == "transition", ev.case_id.is_not(None)).group_by(ev.case_id) \
+    ).where(_state_events()).group_by(ev.case_id) \
         .subquery("milestones")
 
 
@@ -291,20 +300,25 @@ def open_cases_by_department(session: Session) -> list[DepartmentLoad]:
 def median_days_in_phase(session: Session, *, now: datetime | None = None) -> list[PhaseDuration]:
     """Median days a case spends in each phase (all its stays added up; open stays up to now).
 
-    LEAD pairs each transition with the next one of its case, and the median is picked with
-    ROW_NUMBER, which SQLite and PostgreSQL both have (percentile_cont is PostgreSQL-only):
-    four rows leave the database. Time on hold belongs to no phase.
+    Each state event leaves the state the previous one entered (``from_state`` is the case's
+    state when it fired), so a case's time in a phase is the sum of the times it left the
+    phase, minus the times it entered it, plus now if it is still there; moves inside a phase
+    cancel out. That needs no ordering by time, which on SQLite halves the cost of pairing
+    each event with the next (LEAD). Time on hold belongs to no phase. The median is picked
+    with ROW_NUMBER (percentile_cont is PostgreSQL-only): four rows leave the database.
     """
     ev = AuditEvent
-    next_at = func.lead(ev.created_at).over(partition_by=ev.case_id,
-                                            order_by=(ev.created_at, ev.id))
-    stays = select(
-        ev.case_id, case(_PHASE_OF_STATE, value=ev.to_state).label("phase"),
-        ev.created_at.label("since"), func.coalesce(next_at, _at(now or utcnow())).label("until"),
-    ).where(ev.kind == "transition", ev.case_id.is_not(None)).subquery("stays")
-    per_case = select(
-        stays.c.phase, func.sum(days_between(stays.c.since, stays.c.until)).label("days"),
-    ).where(stays.c.phase.in_(FLOW_PHASES)).group_by(stays.c.case_id, stays.c.phase) \
+    t = julian_day(ev.created_at)
+    known, flow_states = ev.case_id.is_not(None), list(_FLOW_PHASE_OF_STATE)
+    moves = union_all(
+        select(ev.case_id, case(_FLOW_PHASE_OF_STATE, value=ev.to_state).label("phase"),
+               (-t).label("t"), literal(1).label("n")).where(ev.to_state.in_(flow_states), known),
+        select(ev.case_id, case(_FLOW_PHASE_OF_STATE, value=ev.from_state), t, literal(-1))
+        .where(ev.from_state.in_(flow_states), known),
+    ).subquery("moves")
+    still_there = func.sum(moves.c.n) * julian_day(_at(now or utcnow()))
+    per_case = select(moves.c.phase, (func.sum(moves.c.t) + still_there).label("days")) \
+        .group_by(moves.c.case_id, moves.c.phase) \
         .subquery("per_case")
     ranked = select(
         per_case.c.phase, per_case.c.days,

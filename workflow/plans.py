@@ -230,3 +230,42 @@ def record_actual(session: Session, kpi: Kpi, fy: int, value: Decimal | None, te
     actual.recorded_at = now or utcnow()
     actual.recorded_by_id = actor.id if actor else None
     return actual
+
+
+MAX_ACTUAL = Decimal("1e14")  # the KPI columns are Numeric(18, 4)
+
+
+def save_actual(session: Session, case: Case, actor: User, kpi_id: int, fy: int,
+                value: Decimal | None, text: str = "", *, expected_version: int | None = None,
+                on_behalf_of: User | None = None, now: datetime | None = None,
+                commit: bool = True) -> KpiActual:
+    """Record (or overwrite) a KPI's actual for a fiscal year outside a review: version check,
+    audit event, planning roles only."""
+    now = now or utcnow()
+    _authorise(session, on_behalf_of or actor, case, KPI_STATES)
+    plan = plan_for(session, case)
+    kpi = next((k for k in (plan.kpis if plan else []) if k.id == kpi_id), None)
+    if kpi is None:
+        raise InvalidInput({"kpi": [UNKNOWN_KPI]})
+    text = (text or "").strip()
+    errors: dict[str, list[Reason]] = {}
+    if not 2000 <= fy <= 2100:
+        errors["fiscal_year"] = [Reason("invalid_fy", "年度が正しくありません",
+                                        "Invalid fiscal year")]
+    if value is not None and (not value.is_finite() or abs(value) >= MAX_ACTUAL):
+        errors["value"] = [Reason("invalid_value", "実績値が大きすぎるか、数値ではありません",
+                                  "The actual is not a number or is too large")]
+    elif value is None and not text:
+        errors["value"] = [Reason("missing_actual", "実績値（数値または文章）を入力してください",
+                                  "Enter the actual as a number or a text")]
+    if len(text) > 300:
+        errors["text"] = [Reason("long_text", "実績の説明は300文字以内にしてください",
+                                 "Use at most 300 characters")]
+    if errors:
+        raise InvalidInput(errors)
+    actual = record_actual(session, kpi, fy, value, text, actor=actor, now=now)
+    session.flush()
+    _commit_edit(session, case, actor, expected_version, now,
+                 {"action": "record_actual", "kpi": kpi.name, "fy": fy,
+                  "value": str(value) if value is not None else text}, on_behalf_of, commit)
+    return actual

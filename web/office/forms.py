@@ -1,3 +1,4 @@
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -7,6 +8,10 @@ from wtforms.widgets import HiddenInput
 from web.form_choices import options
 
 NOT_A_CHOICE = _l("一覧から選んでください")
+
+
+def within(limit: int) -> Length:
+    return Length(max=limit, message=_l("%(max)d文字以内で入力してください"))
 
 
 def optional_int(value):
@@ -25,6 +30,12 @@ class VersionField(IntegerField):
     widget = HiddenInput()
 
 
+def check_version(form) -> None:
+    """A missing or garbled hidden version is no typing mistake: answer 400, not a form error."""
+    if form.is_submitted() and form.version.errors:
+        abort(400)
+
+
 class BulkAssignForm(FlaskForm):
     assignee_id = SelectField(_l("新しい担当者"), coerce=optional_int,
                               validators=[InputRequired(_l("担当者を選んでください"))],
@@ -36,7 +47,7 @@ class TriageForm(FlaskForm):
     version = VersionField(validators=[DataRequired()])
     assignee_id = SelectField(_l("担当者"), coerce=optional_int,
                               invalid_choice_message=NOT_A_CHOICE)
-    comment = TextAreaField(_l("コメント"), validators=[Length(max=10000)])
+    comment = TextAreaField(_l("コメント"), validators=[within(10000)])
 
 
 class AssigneeForm(FlaskForm):
@@ -51,8 +62,8 @@ class SupporterForm(FlaskForm):
     version = VersionField(validators=[DataRequired()])
     kind = HiddenField()
     user_id = SelectField(_l("ユーザー"), coerce=optional_int, invalid_choice_message=NOT_A_CHOICE)
-    organization = StringField(_l("名称"), validators=[Length(max=200)])
-    note = StringField(_l("メモ（役割・契約名など）"), validators=[Length(max=200)])
+    organization = StringField(_l("名称"), validators=[within(200)])
+    note = StringField(_l("メモ（役割・契約名など）"), validators=[within(200)])
     add = SubmitField(_l("追加"))
 
 
@@ -62,6 +73,6 @@ class RemoveSupporterForm(FlaskForm):
 
 class ProposalForm(FlaskForm):
     version = VersionField(validators=[DataRequired()])
-    proposal_text = TextAreaField(_l("提案内容（Markdown可）"), validators=[Length(max=20000)])
+    proposal_text = TextAreaField(_l("提案内容（Markdown可）"), validators=[within(20000)])
     save = SubmitField(_l("保存"))
     save_and_send = SubmitField(_l("保存して提案を送る"))

@@ -10,7 +10,7 @@ from web.authz import acting_principal, get_case_or_404, principals, roles
 from web.extensions import db
 from web.i18n import lang
 from web.office import bp
-from web.office.forms import ProposalForm
+from web.office.forms import ProposalForm, check_version
 from workflow import engine
 from workflow.cases import update_case
 from workflow.errors import InvalidInput, StaleVersion, WorkflowError
@@ -86,6 +86,7 @@ def proposal(case_id: int):
             form.proposal_text.errors = [r.text(lang()) for r in exc.reasons]
         except WorkflowError as exc:
             flash(exc.message(lang()), "error")
+    check_version(form)
     option = _next_option(case)
     form.save_and_send.label.text = str(NEXT_MOVE[case.state][1])
     similar = similar_cases(db.session, case, limit=8, viewer=principals())

@@ -21,7 +21,7 @@ from workflow.fiscal import TOKYO
 from workflow.models import OFFICE_ROLES, AuditEvent, Case, Department, User
 
 COLUMNS = ("consultation", "planning", "solution", "review", "on_hold", "closed")
-OPEN_COLUMN_LIMIT = 60
+OPEN_COLUMN_LIMIT = 30
 CLOSED_COLUMN_LIMIT = 10
 
 PHASE = case(
@@ -60,6 +60,10 @@ class Tile:
     case: Case
     entered_at: datetime | None
 
+    def sort_key(self):
+        return (self.case.priority != "urgent", self.entered_at or self.case.updated_at,
+                self.case.id)
+
     def days_in_state(self, today: date) -> int | None:
         if self.entered_at is None:
             return None
@@ -76,22 +80,22 @@ def _entered_at():
 
 
 def board_tiles(filters: BoardFilters) -> dict[str, list[Tile]]:
-    """The tiles of each column: urgent first, then longest in their state; closed: latest."""
+    """The tiles of each column: urgent first, then longest in their state; closed: latest.
+
+    Which tiles make the cut is decided on ``updated_at`` (every move and edit stamps it), so
+    the costlier "entered this state" lookup runs only for the tiles shown.
+    """
     base = visible_cases(filters).with_only_columns(
-        Case.id.label("id"), PHASE.label("phase"), _entered_at().label("entered_at"),
-        (Case.priority == "urgent").label("urgent"), Case.closed_at.label("closed_at"),
+        Case.id.label("id"), PHASE.label("phase"), (Case.priority == "urgent").label("urgent"),
+        Case.updated_at.label("updated_at"), Case.closed_at.label("closed_at"),
     ).subquery()
-    by_age = func.row_number().over(partition_by=base.c.phase,
-                                    order_by=(base.c.urgent.desc(), base.c.entered_at, base.c.id))
-    by_closing = func.row_number().over(partition_by=base.c.phase,
-                                        order_by=(base.c.closed_at.desc(), base.c.id.desc()))
-    ranked = select(
-        base.c.id, base.c.phase, base.c.entered_at,
-        case((base.c.phase == "closed", by_closing), else_=by_age).label("rank"),
-    ).subquery()
+    # One window, one sort: closed_at only orders the closed column (NULL on open cases).
+    rank = func.row_number().over(partition_by=base.c.phase, order_by=(
+        base.c.closed_at.desc().nulls_last(), base.c.urgent.desc(), base.c.updated_at, base.c.id))
+    ranked = select(base.c.id, base.c.phase, rank.label("rank")).subquery()
     limit = case((ranked.c.phase == "closed", CLOSED_COLUMN_LIMIT), else_=OPEN_COLUMN_LIMIT)
     stmt = (
-        select(Case, ranked.c.phase, ranked.c.entered_at)
+        select(Case, ranked.c.phase, _entered_at().label("entered_at"))
         .join(ranked, ranked.c.id == Case.id)
         .where(ranked.c.rank <= limit)
         .options(joinedload(Case.department), joinedload(Case.assignee))
@@ -101,6 +105,9 @@ def board_tiles(filters: BoardFilters) -> dict[str, list[Tile]]:
     for row in db.session.execute(stmt):
         if row.phase in columns:
             columns[row.phase].append(Tile(row.Case, row.entered_at))
+    for name, tiles in columns.items():
+        if name != "closed":
+            tiles.sort(key=Tile.sort_key)
     return columns
 
 
@@ -136,12 +143,13 @@ def fiscal_years() -> list[int]:
     ))
 
 
-def triage_queue() -> list[Case]:
-    """New consultations: urgent first, then whoever has waited longest."""
-    return list(db.session.scalars(
+def triage_queue(per_page: int = 50):
+    """New consultations, a page at a time: urgent first, then whoever has waited longest."""
+    return db.paginate(
         select(Case).where(visible_cases_clause(), Case.state == "consultation_submitted")
         .options(joinedload(Case.department), joinedload(Case.requester),
                  joinedload(Case.assignee))
         .order_by((Case.priority == "urgent").desc(),
-                  func.coalesce(Case.submitted_at, Case.created_at), Case.id)
-    ))
+                  func.coalesce(Case.submitted_at, Case.created_at), Case.id),
+        per_page=per_page, error_out=False,
+    )

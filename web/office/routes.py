@@ -18,7 +18,7 @@ from web.errors import render_error
 from web.extensions import db
 from web.i18n import lang
 from web.office import bp
-from web.office.forms import BulkAssignForm, TriageForm, person_options
+from web.office.forms import BulkAssignForm, TriageForm, check_version, person_options
 from web.office.queries import (
     COLUMNS,
     BoardFilters,
@@ -119,12 +119,12 @@ def reassign():
 @bp.route("/triage")
 @roles("office", "office_lead")
 def triage():
-    queue = triage_queue()
+    page = triage_queue()
     members = office_members()
     me = next((p.id for p in principals() if p.role in OFFICE_ROLES), None)
     day = today()
     rows = []
-    for case in queue:
+    for case in page.items:
         submitted = (case.submitted_at or case.created_at).astimezone(TOKYO).date()
         form = TriageForm(formdata=None, version=case.version)
         form.assignee_id.choices = person_options(members)
@@ -133,7 +133,7 @@ def triage():
         rows.append((case, business_days_between(submitted, day), form))
     my_roles = {p.role for p in principals()}
     allowed = {t: bool(BY_TRIGGER[t].roles & my_roles) for t in TRIAGE_ACTIONS}
-    return render_template("office/triage.html", rows=rows, allowed=allowed)
+    return render_template("office/triage.html", rows=rows, allowed=allowed, page=page)
 
 
 @bp.route("/triage/<int:case_id>/<any(accept, send_back, reject):action>", methods=["POST"])
@@ -144,6 +144,7 @@ def triage_action(case_id: int, action: str):
     form = TriageForm()
     form.assignee_id.choices = person_options(office_members(), blank="")
     if not form.validate_on_submit():
+        check_version(form)
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "error")

@@ -11,7 +11,13 @@ from web.authz import acting_principal, get_case_or_404, roles
 from web.extensions import db
 from web.i18n import lang
 from web.office import bp
-from web.office.forms import AssigneeForm, RemoveSupporterForm, SupporterForm, person_options
+from web.office.forms import (
+    AssigneeForm,
+    RemoveSupporterForm,
+    SupporterForm,
+    check_version,
+    person_options,
+)
 from web.office.queries import experts, office_members
 from workflow.errors import InvalidInput, StaleVersion, WorkflowError
 from workflow.models import OFFICE_ROLES, Case, Supporter, User
@@ -103,6 +109,7 @@ def change_assignee(case_id: int):
                 flash(_("統括室担当を %(name)s さんに変更しました。", name=case.assignee.name),
                       "success")
             return redirect(url_for("office.team", case_id=case.id))
+    check_version(form)
     return _render(case, assignee_form=form)
 
 
@@ -133,6 +140,7 @@ def add_supporter_view(case_id: int):
         else:
             flash(_("支援者を追加しました：%(name)s", name=supporter.display_name), "success")
             return redirect(url_for("office.team", case_id=case.id))
+    check_version(form)
     return _render(case, failed=form)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from web.authz import ANY_SIGNED_IN, acting_principal, get_case_or_404, principals, roles
 from web.errors import render_error
@@ -72,9 +73,18 @@ def _kpi_prefix(kpi_id: int | None) -> str:
     return f"kpi-{kpi_id}" if kpi_id else "kpi-new"
 
 
+def _load_plan(case: Case) -> Plan | None:
+    """The plan with its KPIs, their targets and owners in a fixed number of queries."""
+    kpis = selectinload(Plan.kpis)
+    return db.session.scalar(select(Plan).where(Plan.case_id == case.id).options(
+        kpis.selectinload(Kpi.targets), kpis.joinedload(Kpi.owner)))
+
+
 def _render(case: Case, *, plan_form: PlanForm | None = None,
             posted_kpi: tuple[int | None, KpiForm] | None = None):
-    plan = plan_for(db.session, case)
+    if (plan_form and plan_form.errors) or (posted_kpi and posted_kpi[1].errors):
+        flash(_("入力内容に誤りがあります。赤字の項目を確認してください。"), "error")
+    plan = _load_plan(case)
     progress = plan_progress(db.session, case, plan, principals(), utcnow())
     may_edit_text, may_edit_kpis = _may_edit(case, NOTE_STATES), _may_edit(case, KPI_STATES)
     if may_edit_text and plan_form is None:
@@ -123,7 +133,7 @@ def reasons(case_id: int):
 def save(case_id: int):
     """Every form of the plan page posts here; ``section`` says which one."""
     case = get_case_or_404(case_id, need="change")
-    handler = SECTIONS.get(request.form.get("section", ""))
+    handler, states = SECTIONS.get(request.form.get("section", ""), (None, None))
     version = request.form.get("version", "")
     if handler is None or not version.isdigit():
         abort(400)
@@ -131,6 +141,8 @@ def save(case_id: int):
         # Checked early so a stale page gets "changed by someone else", not "cannot edit now";
         # the workflow checks again atomically when it writes.
         return render_error(409, StaleVersion(int(version), case.version).message(lang()))
+    if not _may_edit(case, states):
+        return render_error(403, _("この段階では実行計画のこの部分を変更できません。"))
     actor, behalf = acting_principal(case, PLAN_ROLES)
     try:
         return handler(case, actor, behalf, int(version))
@@ -220,4 +232,6 @@ def _remove_kpi(case: Case, actor, behalf, version: int):
     return redirect(url_for("plans.edit", case_id=case.id, _anchor="kpis"))
 
 
-SECTIONS = {"plan": _save_plan_text, "kpi": _save_kpi, "remove_kpi": _remove_kpi}
+# section -> (handler, the states in which it may change the plan; workflow.plans decides)
+SECTIONS = {"plan": (_save_plan_text, NOTE_STATES), "kpi": (_save_kpi, KPI_STATES),
+            "remove_kpi": (_remove_kpi, NOTE_STATES)}

@@ -7,10 +7,11 @@ from .org import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, Substitution, Us
 from .notification import Notification, NotificationPreference, SchedulerHeartbeat
 from .plan import Kpi, KpiActual, KpiTarget, Plan
 from .review import Review
+from .token import ApiToken
 
 __all__ = [
     "BUREAU_ROLES", "OFFICE_ROLES", "ROLES",
-    "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case", "CaseNumberCounter",
+    "ApiToken", "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case", "CaseNumberCounter",
     "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "Notification",
     "NotificationPreference", "Plan", "Review", "SchedulerHeartbeat",
     "Substitution", "Supporter", "User", "utcnow",

@@ -52,6 +52,9 @@ GAPS = {
     "send_back": (1, 3), "add_expert": (3, 20), "add_consultant": (3, 15), "comment": (2, 10),
 }
 REVIEW_TARGETS = frozenset({"review_monitoring", "closed_completed", "improved"})
+EARLY_TARGETS = frozenset({"draft", "sent_back", "consultation_submitted", "consultation_hearing",
+                           "consultation_proposing", "consultation_study", "closed_rejected",
+                           "planning_as_is", "planning_to_be", "planning_plan"})
 
 
 class DemoError(RuntimeError):
@@ -201,33 +204,50 @@ def _beats(story: Story, rng: random.Random) -> list[tuple[str, object]]:
 
 def _steps(story: Story, n: int, rng: random.Random, now: datetime) -> list[Step]:
     beats = _beats(story, rng)
-    limit = now - timedelta(days=2)
-    if story.days_ago is not None:
-        start = _office_hours(now - timedelta(days=story.days_ago), rng, after=None)
-        if start >= now - timedelta(hours=1):  # "yesterday" was a holiday: the day before it
-            start = datetime.combine(previous_business_day(now.astimezone(TOKYO).date()),
-                                     time(10), TOKYO).astimezone(UTC)
-        limit = now - timedelta(hours=1)
-    else:
-        low, high = story.start_window
-        start = _office_hours(HISTORY_START + (now - HISTORY_START) * rng.uniform(low, high),
-                              rng, after=None)
-    if story.target in REVIEW_TARGETS:
-        # Live before the current fiscal year begins, so last year's review exists.
-        fy_start = datetime.combine(fiscal_year_bounds(fiscal_year(now))[0], time(), TOKYO)
-        limit = min(limit, max(fy_start - timedelta(days=20), start + timedelta(days=120)))
     gaps = [rng.randint(*GAPS[action]) if i else 0 for i, (action, _p) in enumerate(beats)]
+    start, limit = _window(story, sum(gaps), rng, now)
     room = (limit - start) / timedelta(days=1)
     scale = max(0.0, min(1.0, room / sum(gaps))) if sum(gaps) else 1.0
     steps, at = [], start
     for i, ((action, payload), gap) in enumerate(zip(beats, gaps, strict=True)):
-        at = _office_hours(at + timedelta(days=gap * scale), rng, after=at if i else None)
+        at = _office_hours(at + timedelta(days=gap * scale), rng, after=at if i else None,
+                           before=now if story.days_ago is not None else None)
         if at >= now:
             break
         steps.append(Step(at, n, i, action, payload))
     if story.target in REVIEW_TARGETS and steps and steps[-1].action == "go_live":
         steps += _review_steps(story, n, steps[-1].at, rng, now)
     return steps
+
+
+def _window(story: Story, days: int, rng: random.Random, now: datetime
+            ) -> tuple[datetime, datetime]:
+    """When the story starts, and by when its last step must have happened."""
+    limit = now - timedelta(days=2)
+    if story.days_ago is not None:
+        start = _office_hours(now - timedelta(days=story.days_ago), rng, after=None)
+        if start >= now - timedelta(hours=1):  # "yesterday" was a holiday: the day before it
+            start = datetime.combine(previous_business_day(now.astimezone(TOKYO).date()),
+                                     time(10), TOKYO).astimezone(UTC)
+        return start, now - timedelta(hours=1)
+    if story.reached is not None:  # the plan says when: "2024年3月より運用を開始"
+        reached = datetime.combine(story.reached, time(10), TOKYO) + timedelta(
+            days=rng.randint(0, 20))
+        limit = min(limit, reached.astimezone(UTC))
+        start = max(HISTORY_START, limit - timedelta(days=days))
+        return _office_hours(start, rng, after=None), limit
+    low, high = story.start_window
+    start = HISTORY_START + (now - HISTORY_START) * rng.uniform(low, high)
+    if story.plan_ready_from and story.target not in EARLY_TARGETS:
+        # A plan whose first target is years away can only be submitted close to that year.
+        first_day = fiscal_year_bounds(story.plan_ready_from)[0]
+        start = max(start, datetime.combine(first_day, time(), TOKYO) - timedelta(days=120))
+    start = _office_hours(start, rng, after=None)
+    if story.target in REVIEW_TARGETS:
+        # Live before the current fiscal year begins, so last year's review exists.
+        fy_start = datetime.combine(fiscal_year_bounds(fiscal_year(now))[0], time(), TOKYO)
+        limit = min(limit, max(fy_start - timedelta(days=20), start + timedelta(days=120)))
+    return start, limit
 
 
 def _review_steps(story: Story, n: int, live: datetime, rng: random.Random,
@@ -239,20 +259,13 @@ def _review_steps(story: Story, n: int, live: datetime, rng: random.Random,
     today = now.astimezone(TOKYO).date()
     past_due = [fy for fy in range(fiscal_year(live), fiscal_year(now) + 1)
                 if fiscal_year_bounds(fy)[1] + timedelta(days=days_after) < today]
+    if "overdue" in story.flags:
+        past_due = past_due[:-1]  # the latest one is still waiting for its manager
     last_submitted = None
-    for fy in range(fiscal_year(live), fiscal_year(now) + 1):
-        first_day, last_day = fiscal_year_bounds(fy)
-        opened = live if fy == fiscal_year(live) else _office_hours(
-            datetime.combine(first_day, time(), TOKYO), rng, after=None)
-        if opened >= now:
-            break
-        steps.append(Step(opened + timedelta(minutes=1), n, beat, "open_review", fy))
-        beat += 1
-        if fy not in past_due or ("overdue" in story.flags and fy == past_due[-1]):
-            continue
+    for fy in past_due:
         after_fy = timedelta(days=rng.randint(25, days_after - 5))
-        submitted = _office_hours(datetime.combine(last_day, time(), TOKYO) + after_fy, rng,
-                                  after=None)
+        submitted = _office_hours(datetime.combine(fiscal_year_bounds(fy)[1], time(), TOKYO)
+                                  + after_fy, rng, after=None)
         if submitted < now:
             steps.append(Step(submitted, n, beat, "submit_review", fy))
             beat += 1
@@ -271,8 +284,10 @@ def _review_steps(story: Story, n: int, live: datetime, rng: random.Random,
     return steps
 
 
-def _office_hours(moment: datetime, rng: random.Random, after: datetime | None) -> datetime:
-    """The same or next business day, at a time between 9:00 and 17:30 in Tokyo."""
+def _office_hours(moment: datetime, rng: random.Random, after: datetime | None,
+                  before: datetime | None = None) -> datetime:
+    """The same or next business day, at a time between 9:00 and 17:30 in Tokyo (a step
+    that must come after ``after`` and before ``before`` may run into the evening)."""
     day: date = moment.astimezone(TOKYO).date()
     if not is_business_day(day):
         day = next_business_day(day)
@@ -285,4 +300,6 @@ def _office_hours(moment: datetime, rng: random.Random, after: datetime | None) 
             morning = datetime.combine(next_business_day(result.astimezone(TOKYO).date()),
                                        time(9), TOKYO)
             result = (morning + timedelta(minutes=rng.randint(0, 120))).astimezone(UTC)
+    if before is not None and after is not None and result >= before > after:
+        result = min(after + timedelta(minutes=rng.randint(5, 30)), after + (before - after) / 2)
     return result

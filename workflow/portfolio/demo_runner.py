@@ -1,8 +1,8 @@
 """Playing the demo's steps through the real domain functions, as the right person each time.
 
-State changes go through ``engine.fire``; fields, plans and comments through ``cases``,
-``plans`` and ``comments``. Supporters and submitted KPI reviews are written here with the
-same version bump and audit event the domain modules use, until those modules exist.
+State changes go through ``engine.fire``; fields, plans, comments, supporters and KPI reviews
+through ``cases``, ``plans``, ``comments``, ``office`` and ``reviews``, which bump the case's
+version and write the audit events exactly as the screens do.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import engine
-from workflow.cases import bump_version, create_case, update_case
+from workflow.cases import create_case, update_case
 from workflow.comments import add_comment
-from workflow.config import review_policy
 from workflow.errors import WorkflowError
-from workflow.fiscal import fiscal_year_bounds
-from workflow.models import Case, Department, Kpi, Review, Supporter, User
-from workflow.plans import plan_for, record_actual, save_kpi, update_plan
+from workflow.models import Case, Department, Kpi, Review, User
+from workflow.office import add_supporter
+from workflow.plans import plan_for, save_kpi, update_plan
 from workflow.portfolio.demo_requests import ADVICE, COMMENTS, REVIEW_TEXTS, TRANSITION_COMMENTS
 from workflow.portfolio.demo_stories import CONSULTING_FIRMS, Story
+from workflow.reviews import ActualInput, submit_review  # also: go-live creates the reviews
 from workflow.states import BY_TRIGGER
 from workflow.users import record
 from workflow.vocabulary import SECURITY_CHECKLIST
@@ -99,6 +99,7 @@ class Runner:
         self.stopped: dict[str, str] = {}
         self.latest_by_category: dict[str | None, Case] = {}
         self.uncommitted = 0
+        self.last_at: dict[int, datetime] = {}  # per story: when its previous step happened
 
     def play(self, step: Step) -> None:
         story = self.stories[step.story]
@@ -108,11 +109,13 @@ class Runner:
         if self.uncommitted >= COMMIT_EVERY:
             self.session.commit()  # one commit per batch: each costs an fsync on SQLite
             self.uncommitted = 0
+        self.last_at: dict[int, datetime] = {}  # per story: when its previous step happened
         try:
             if step.action in BY_TRIGGER:
                 self._fire(step, story, step.action)
             else:
                 getattr(self, f"_{step.action}")(step, story)
+            self.last_at[step.story] = step.at
         except WorkflowError as exc:
             # A story that cannot go on (e.g. the plan lacks a target for that year) stops
             # where it is, as a real case would; the summary lists it.
@@ -146,7 +149,9 @@ class Runner:
 
     def _prepare(self, step: Step, story: Story, case: Case, trigger: str, actor: User) -> None:
         """Fill in what the transition's guard checks, the way its users would."""
-        at = step.at - timedelta(minutes=30)
+        # Written a little before the move, but after whatever the case saw last.
+        last = self.last_at.get(step.story, step.at)
+        at = max(step.at - timedelta(minutes=30), last + (step.at - last) / 2)
         if trigger == "send_proposal" and not case.proposal_text:
             update_case(self.session, case, actor, {"proposal_text": self._proposal(case)}, now=at,
                         commit=False)
@@ -180,22 +185,16 @@ class Runner:
             texts = {k: story.plan[k] for k in ("kgi", "kgi_note", "outcome")}
             update_plan(self.session, case, author, texts, now=step.at, commit=False)
         for n, kpi in enumerate(story.kpis):
-            save_kpi(self.session, case, author, kpi, now=step.at + timedelta(minutes=5 * (n + 1)),
+            save_kpi(self.session, case, author, kpi, now=step.at + timedelta(seconds=n + 1),
                      commit=False)
 
     # --- people around the case ---------------------------------------------------------
 
     def _add_supporter(self, step: Step, story: Story, kind: str, user: User | None,
                        organization: str, note: str) -> None:
-        case = self.cases[step.story]
-        self.session.add(Supporter(case_id=case.id, kind=kind, user_id=user.id if user else None,
-                                   organization=organization, note=note, added_at=step.at))
-        self.session.flush()
-        version = bump_version(self.session, case, None, step.at)
-        record(self.session, "supporter", self.cast.person(story, "office", step.story),
-               case_id=case.id, case_version=version, now=step.at,
-               data={"action": "add", "kind": kind, "name": user.name if user else organization})
-        self.session.refresh(case)
+        add_supporter(self.session, self.cases[step.story], self._who(step, story, "office"),
+                      kind=kind, user=user, organization=organization, note=note, now=step.at,
+                      commit=False)
 
     def _add_expert(self, step: Step, story: Story) -> None:
         self._add_supporter(step, story, "expert", self._who(step, story, "expert"), "",
@@ -218,57 +217,45 @@ class Runner:
             author = self._who(step, story, role)
         add_comment(self.session, case, author, body, now=step.at)
 
-    # --- KPI reviews --------------------------------------------------------------------
-
-    def _review(self, case: Case, fy: int) -> Review | None:
-        return self.session.scalar(select(Review).where(
-            Review.case_id == case.id, Review.fiscal_year == fy, Review.period == "FY"))
-
-    def _open_review(self, step: Step, story: Story) -> None:
-        case, fy = self.cases[step.story], int(step.payload)
-        if self._review(case, fy) is None:  # a reviews module may create it on go-live
-            due = fiscal_year_bounds(fy)[1] + timedelta(days=review_policy().days_after_fy_end)
-            self.session.add(Review(case_id=case.id, fiscal_year=fy, period="FY", due_date=due,
-                                    owner_id=self._who(step, story, "dept_manager").id,
-                                    created_at=step.at))
-            self.session.flush()
+    # --- KPI reviews (the go-live effect of workflow.reviews created them) ----------------
 
     def _submit_review(self, step: Step, story: Story) -> None:
         case, fy = self.cases[step.story], int(step.payload)
-        manager = self._who(step, story, "dept_manager")
-        review = self._review(case, fy)
-        if review is None:
-            return
+        review = self.session.scalar(select(Review).where(
+            Review.case_id == case.id, Review.fiscal_year == fy, Review.period == "FY"))
+        if review is None or review.status != "open":
+            return  # no obligation that year (the plan set no target for it)
         plan = plan_for(self.session, case)
-        outcome = "behind" if story.target == "improved" else None
-        results = [self._actual(kpi, fy, manager, step.at, story.target) for kpi in plan.kpis]
-        assessment = outcome or ("achieved" if results and all(r == "achieved" for r in results)
-                                 else "behind" if "behind" in results else "on_track")
+        actuals, results = [], []
+        for kpi in plan.kpis:
+            actual, result = self._actual(kpi, fy, story.target)
+            actuals.append(actual)
+            results.append(result)
         if story.target == "closed_completed":
             assessment = "achieved"
-        review.status, review.assessment = "submitted", assessment
-        review.comment, review.next_actions = REVIEW_TEXTS[assessment]
-        review.submitted_at, review.submitted_by_id = step.at, manager.id
-        record(self.session, "review", manager, case_id=case.id, now=step.at,
-               data={"action": "submit", "fiscal_year": fy, "assessment": assessment})
-        self.session.flush()
+        elif story.target == "improved" or "behind" in results:
+            assessment = "behind"
+        else:
+            assessment = "achieved" if results and set(results) == {"achieved"} else "on_track"
+        comment, next_actions = REVIEW_TEXTS[assessment]
+        submit_review(self.session, review, self._who(step, story, "dept_manager"),
+                      assessment=assessment, actuals=actuals, comment=comment,
+                      next_actions=next_actions, now=step.at)
 
-    def _actual(self, kpi: Kpi, fy: int, manager: User, at: datetime, target: str) -> str:
-        """Record a plausible actual for FY ``fy``; returns how it compares with the target."""
+    def _actual(self, kpi: Kpi, fy: int, target: str) -> tuple[ActualInput, str]:
+        """A plausible actual for FY ``fy``, and how it compares with that year's target."""
         goal = kpi.target_for(fy)
         if goal is None or not goal.is_set:
-            return "on_track"
+            return ActualInput(kpi.id), "on_track"
         if goal.value is None:
             behind = target == "improved"
-            record_actual(self.session, kpi, fy, None, "一部遅れ" if behind else "計画どおり実施",
-                          actor=manager, now=at)
-            return "behind" if behind else "on_track"
+            text = "一部遅れ" if behind else "計画どおり実施"
+            return ActualInput(kpi.id, text=text), "behind" if behind else "on_track"
         low, high = ((0.3, 0.6) if target == "improved" else
                      (1.0, 1.1) if target == "closed_completed" else (0.75, 1.15))
         start = kpi.baseline if kpi.baseline is not None else Decimal(0)
         value = start + (goal.value - start) * Decimal(str(round(self.rng.uniform(low, high), 2)))
         whole = goal.value == goal.value.to_integral() and start == start.to_integral()
         value = value.quantize(Decimal(1) if whole else Decimal("0.1"), rounding=ROUND_HALF_UP)
-        record_actual(self.session, kpi, fy, value, actor=manager, now=at)
         met = value >= goal.value if kpi.direction == "increase" else value <= goal.value
-        return "achieved" if met else "behind"
+        return ActualInput(kpi.id, value=value), "achieved" if met else "behind"

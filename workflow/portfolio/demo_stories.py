@@ -18,6 +18,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from workflow.plans import KpiInput
@@ -84,6 +85,8 @@ class Story:
     kpis: list[KpiInput] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
     days_ago: int | None = None        # new consultations: created this long before now
+    reached: date | None = None        # when the plan's status text says the target was reached
+    plan_ready_from: int | None = None  # first fiscal year the plan can pass its guard
 
 
 def owner_department(initiative: Initiative, known: Sequence[str] = DEPARTMENT_NAMES) -> str:
@@ -148,10 +151,17 @@ def initiative_story(initiative: Initiative, target: str) -> Story:
             "as_is_notes": "【現状（As-Is）】\n" + (status or problem),
             "to_be_notes": "【あるべき姿（To-Be）】\n" + (initiative.outcome or summary) + schedule,
         }
+    kpis = [kpi_input(k) for k in initiative.kpis]
     return Story(key=initiative.external_id, department=owner_department(initiative),
                  fields=fields, target=target, start_window=WINDOWS[_phase(target)],
-                 initiative=initiative, plan=plan,
-                 kpis=[kpi_input(k) for k in initiative.kpis])
+                 initiative=initiative, plan=plan, kpis=kpis, plan_ready_from=_ready_from(kpis))
+
+
+def _ready_from(kpis: list[KpiInput]) -> int | None:
+    """The first FY (from 2023) with a target for that year or the next: what submit needs."""
+    years = {fy for kpi in kpis for fy, value in (kpi.targets or {}).items()
+             if value is not None and str(value).strip()}
+    return next((fy for fy in range(2023, 2031) if fy in years or fy + 1 in years), None)
 
 
 def _phase(target: str) -> str:
@@ -168,6 +178,16 @@ WINDOWS = {
 }
 
 
+def status_date(status_text: str) -> date | None:
+    """The latest month the status text names ("2024年3月より運用を開始した" -> 2024-03-01)."""
+    months = [date(int(y), int(m), 1) for y, m in _MONTH.findall(status_text)
+              if 1 <= int(m) <= 12]
+    return max(months, default=None)
+
+
+_MONTH = re.compile(r"(20\d\d)年(\d{1,2})月")
+
+
 def initiative_stories(initiatives: Sequence[Initiative], rng: random.Random) -> list[Story]:
     """Every initiative with its owner and target state (status words first, then the spread)."""
     spread = list(SPREAD)
@@ -178,11 +198,14 @@ def initiative_stories(initiatives: Sequence[Initiative], rng: random.Random) ->
     for initiative in initiatives:
         has_plan = bool(initiative.kpis and initiative.kgi)
         target = phase_for_status(infer_status_word(initiative.status_text), has_plan)
+        reached = status_date(initiative.status_text) if target else None
         if not has_plan:
             target, no_plan = NO_PLAN_SPREAD[no_plan % len(NO_PLAN_SPREAD)], no_plan + 1
         elif target is None:
             target = next(dealt)
-        stories.append(initiative_story(initiative, target))
+        story = initiative_story(initiative, target)
+        story.reached = reached
+        stories.append(story)
     _flag(stories, rng)
     return stories
 

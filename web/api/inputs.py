@@ -1,0 +1,137 @@
+"""Reading API input: a JSON object body, typed fields, ids and pages, checked before the domain.
+
+The domain functions validate meaning (a known category, an active department); this layer
+makes sure they only ever see the types they expect, so odd JSON is a 422, never a 500.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from web.api.auth import api_user
+from web.api.problems import ApiProblem, invalid
+from web.extensions import db
+from workflow import access
+from workflow.models import Case
+from workflow.states import Reason
+
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (and overflow SQLite's binding)
+MAX_PER_PAGE = 100
+MAX_TEXT = 20_000
+
+
+def reason(code: str, ja: str, en: str) -> list[Reason]:
+    return [Reason(code, ja, en)]
+
+
+def json_body() -> dict:
+    """The request's JSON object; 415 for another media type, 400 for broken JSON."""
+    if not request.is_json:
+        raise ApiProblem(415, _("本文は Content-Type: application/json の JSON で送ってください。"))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiProblem(400, _("本文は JSON のオブジェクト（{...}）で送ってください。"))
+    return body
+
+
+def _type_problem(value, kind) -> list[Reason] | None:
+    nullable = isinstance(kind, tuple)
+    base = kind[0] if nullable else kind
+    if value is None:
+        return None if nullable else reason("required", "値を指定してください",
+                                            "A value is required")
+    if base is str:
+        if not isinstance(value, str):
+            return reason("type", "文字列で指定してください", "Must be a string")
+        if "\x00" in value:
+            return reason("control_character", "使えない文字（NUL）が含まれています",
+                          "Contains a NUL character")
+        if len(value) > MAX_TEXT:
+            return reason("too_long", f"{MAX_TEXT}文字以内にしてください",
+                          f"Use at most {MAX_TEXT} characters")
+    elif base is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return reason("type", "整数で指定してください", "Must be an integer")
+        if not 1 <= value <= MAX_ID:
+            return reason("range", "値が範囲外です", "Out of range")
+    elif base is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return reason("type", "文字列の配列で指定してください", "Must be an array of strings")
+    elif base is Decimal:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return reason("type", "数値で指定してください", "Must be a number")
+    return None
+
+
+def typed_fields(body: dict, types: dict, *, required: tuple[str, ...] = ()) -> dict:
+    """The body's fields checked against ``types`` ({name: type or (type, None)}); 422 lists
+    every unknown, missing or mistyped field at once."""
+    errors: dict[str, list[Reason]] = {}
+    for name in body:
+        if name not in types:
+            errors[name] = reason("unknown_field", f"項目「{name}」はありません",
+                                  f"There is no field '{name}'")
+    for name in required:
+        if name not in body:
+            errors[name] = reason("required", "この項目は必須です", "This field is required")
+    clean = {}
+    for name, kind in types.items():
+        if name in body and name not in errors:
+            problem = _type_problem(body[name], kind)
+            if problem:
+                errors[name] = problem
+            else:
+                clean[name] = body[name]
+    if errors:
+        raise invalid(errors)
+    return clean
+
+
+def to_decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def not_found() -> ApiProblem:
+    return ApiProblem(404, _("指定したリソースは存在しないか、閲覧する権限がありません。"))
+
+
+def visible_case(case_id: int) -> Case:
+    """The case if the token's user may see it; 404 otherwise (never revealing it exists)."""
+    case = None
+    if case_id <= MAX_ID:
+        case = db.session.scalar(select(Case).where(
+            Case.id == case_id, access.visibility_clause(api_user())))
+    if case is None:
+        raise not_found()
+    return case
+
+
+def query_int(name: str, default: int | None, errors: dict, *, low: int = 1,
+              high: int = MAX_ID) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not low <= int(raw) <= high:
+        errors[name] = reason("range", f"{low}〜{high}の整数で指定してください",
+                              f"Use an integer from {low} to {high}")
+        return default
+    return int(raw)
+
+
+def query_text(name: str, errors: dict, max_length: int = 200) -> str:
+    raw = request.args.get(name, "")
+    if "\x00" in raw or len(raw) > max_length:
+        errors[name] = reason("too_long", f"{max_length}文字以内で指定してください",
+                              f"Use at most {max_length} characters")
+        return ""
+    return raw.strip()
+
+
+def page_args(errors: dict) -> tuple[int, int]:
+    page = query_int("page", 1, errors)
+    per_page = query_int("per_page", 20, errors, high=MAX_PER_PAGE)
+    return page, per_page
