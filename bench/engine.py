@@ -245,12 +245,15 @@ class Engine:
 
 
 def throughput(url: str, path: str, actor_id: int, pools: dict[str, list[int]],
-               n: int, rounds: int) -> tuple[dict[str, float], dict[str, list[float]]]:
+               n: int, rounds: int
+               ) -> tuple[dict[str, float], dict[str, float], dict[str, list[float]]]:
     """Transitions per second of each contender, interleaved over ``rounds``.
 
-    Returns the overall rates and, per round, each contender's rate divided by the raw
-    floor's in the same round: on a shared machine fsync latency comes in bursts, and the
-    median of per-round ratios is far steadier than a ratio of totals.
+    Returns the overall rates; the CPU microseconds each transition cost this process (the
+    software's own overhead, whatever the disk's fsync latency); and, per round, each
+    contender's rate divided by the raw floor's in the same round: on a shared machine fsync
+    latency comes in bursts, and the median of per-round ratios is far steadier than a ratio
+    of totals.
     """
     contenders = {
         "raw": Raw(path, actor_id, pools["raw"]),
@@ -259,6 +262,7 @@ def throughput(url: str, path: str, actor_id: int, pools: dict[str, list[int]],
         "engine_with_load": Engine(url, actor_id, pools["engine_with_load"], reload=True),
     }
     spent = dict.fromkeys(contenders, 0.0)
+    cpu = dict.fromkeys(contenders, 0.0)
     ratios: dict[str, list[float]] = {name: [] for name in contenders if name != "raw"}
     for contender in contenders.values():  # warm-up: statement caches, page cache
         contender.run(200)
@@ -268,17 +272,21 @@ def throughput(url: str, path: str, actor_id: int, pools: dict[str, list[int]],
         took = {}
         # Rotated each round: whoever commits when SQLite checkpoints its WAL pays for it.
         for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             contenders[name].run(per_round)
             took[name] = time.perf_counter() - start
             spent[name] += took[name]
+            cpu[name] += time.process_time() - cpu_start
         for name in ratios:
             ratios[name].append(took["raw"] / took[name])
         log(f"  round {r + 1}/{rounds}: "
             + ", ".join(f"{k} {per_round / v:,.0f}/s" for k, v in took.items()))
     for contender in contenders.values():
         contender.close()
-    return {name: per_round * rounds / seconds for name, seconds in spent.items()}, ratios
+    done = per_round * rounds
+    rates = {name: done / seconds for name, seconds in spent.items()}
+    cpu_us = {name: seconds / done * 1e6 for name, seconds in cpu.items()}
+    return rates, cpu_us, ratios
 
 
 def profile_fire(url: str, actor_id: int, ids: list[int], n: int) -> str:
@@ -431,9 +439,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help="also print a cProfile of fire to stderr")
     args = parser.parse_args(argv)
     quick = args.quick
-    n_throughput = 3_000 if quick else 20_000
+    n_throughput = 2_000 if quick else 20_000
     rounds = 10 if quick else 40
-    n_fresh = 1_000 if quick else 5_000
+    n_fresh = 500 if quick else 5_000
     n_memory = 10_000
     n_growth = 10_000 if quick else 100_000
     pool = 200
@@ -446,7 +454,7 @@ def main(argv: list[str] | None = None) -> dict:
         pools = {name: ids[i * pool:(i + 1) * pool] for i, name in enumerate(
             ("raw", "orm", "engine", "engine_with_load", "fresh", "growth"))}
         log(f"throughput: {n_throughput:,} transitions each, {rounds} rounds")
-        tps, ratios = throughput(url, path, actor_id, pools, n_throughput, rounds)
+        tps, cpu_us, ratios = throughput(url, path, actor_id, pools, n_throughput, rounds)
         log("fire on a freshly loaded row")
         fresh = fresh_load_and_fire(url, actor_id, pools["fresh"], n_fresh)
         log("memory per loaded case")
@@ -469,6 +477,7 @@ def main(argv: list[str] | None = None) -> dict:
         "target_ratio_vs_raw": 0.5,
         "fire_us": round(1e6 / tps["engine"], 1),
         "raw_us": round(1e6 / tps["raw"], 1),
+        "cpu_us_per_transition": {k: round(v, 1) for k, v in cpu_us.items()},
         "effects_on_hold": len(effects_for("hold", "on_hold")),
         "fresh_row": fresh,
         "memory_per_case": {**memory, "cases_loaded": n_memory, "target_bytes": 2048},

@@ -23,7 +23,8 @@ from web.cli import main
 from web.cli_demo import DEMO_DATABASE, _database_url
 from workflow.db import make_engine, make_session_factory
 from workflow.fiscal import TOKYO
-from workflow.models import AuditEvent, Case, Comment, KpiActual, Plan, Review, Supporter, User
+from workflow.metrics import portfolio_figures
+from workflow.models import AuditEvent, Case, Comment, KpiActual, Plan, Review, User
 from workflow.portfolio.action_plan import load_action_plan
 from workflow.portfolio.demo import DemoError, load_demo
 from workflow.portfolio.demo_people import DEMO_DOMAIN, DEMO_PASSWORD
@@ -177,18 +178,16 @@ def test_history_spans_fiscal_2023_to_2026(db):
     assert all(m.astimezone(TOKYO).weekday() < 5 for m in moves)
 
 
-def test_support_kpis_have_realistic_counts(db):
-    supported = db.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.kind == "transition", AuditEvent.trigger == "decide_go"))
-    approved = select(AuditEvent.case_id).where(AuditEvent.trigger == "approve_plan")
-    with_consultant = db.scalar(select(func.count(Supporter.case_id.distinct())).where(
-        Supporter.kind == "consultant", Supporter.case_id.in_(approved)))
-    with_expert = db.scalar(select(func.count(Supporter.case_id.distinct()))
-                            .where(Supporter.kind == "expert"))
+def test_support_kpis_have_realistic_counts_every_year(db):
+    figures = portfolio_figures(db, now=NOW).support
     cases = db.scalar(select(func.count()).select_from(Case))
-    assert 40 <= supported <= cases
-    assert 2 <= with_consultant <= 10
-    assert 0.1 * cases <= with_expert <= 0.3 * cases
+    supported = [y.cumulative for y in figures["supported_initiatives"]]
+    consulting = [y.cumulative for y in figures["consulting_plans"]]
+    experts = [y.cumulative for y in figures["expert_initiatives"]]
+    assert supported == sorted(supported) and 5 <= supported[0] and 40 <= supported[-1] <= cases
+    assert consulting[-1] >= 2 and consulting[-1] <= 10
+    assert experts[0] >= 1 and 0.1 * cases <= experts[-1] <= 0.3 * cases
+    assert all(y.added > 0 for y in figures["supported_initiatives"])  # history in every FY
 
 
 def test_reviews_are_open_overdue_and_submitted_with_actuals(db):
@@ -201,6 +200,8 @@ def test_reviews_are_open_overdue_and_submitted_with_actuals(db):
     assert db.scalar(select(func.count()).select_from(KpiActual)) >= len(submitted) // 2
     for case in db.scalars(select(Case).where(Case.state == "closed_completed")):
         assert any(r.case_id == case.id for r in submitted)
+    improved = db.scalars(select(AuditEvent).where(AuditEvent.trigger == "improve")).all()
+    assert improved and all(e.to_state == "planning_to_be" for e in improved)  # 改善 cycle
 
 
 def test_new_consultations_read_like_real_requests(db):

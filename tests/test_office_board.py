@@ -320,3 +320,17 @@ def test_only_the_office_lead_rejects(client, auth, session, people):
     auth.post(f"/office/triage/{case.id}/reject",
               {"version": str(case.version), "comment": "対象外です"}, form_url="/office/triage")
     assert reload(session, case).state == "consultation_submitted"
+
+
+def test_every_office_page_renders_in_english_too(client, auth, session, people):
+    hearing = make_case(session, people, "consultation_hearing")
+    make_case(session, people, "consultation_submitted")
+    make_case(session, people, "on_hold")
+    people["office"].language = "en"
+    session.commit()
+    auth.login(people["office"])
+    for url in ("/office/board", "/office/triage", f"/office/cases/{hearing.id}/team",
+                f"/office/cases/{hearing.id}/proposal"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="en">' in response.get_data(as_text=True)

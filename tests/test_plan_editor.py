@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from tests.conftest import csrf_token
-from tests.workflow_helpers import count_events, new_case, walk_to
+from tests.workflow_helpers import case_events, count_events, new_case, walk_to
 from web.plans.forms import FigureError, parse_figure
 from workflow import engine
 from workflow.fiscal import fiscal_year
-from workflow.models import Case, Kpi, utcnow
+from workflow.models import Case, Kpi, Substitution, utcnow
 from workflow.plans import KpiInput, plan_for, save_kpi, update_plan
 from workflow.vocabulary import SECURITY_CHECKLIST
 
@@ -299,6 +300,22 @@ def test_plan_is_read_only_once_planning_is_over_for_notes(client, auth, session
     response = auth.post(plan_url(case), {"section": "plan", "as_is_notes": "書き換え",
                                           "version": version_of(session, case)})
     assert response.status_code == 403
+
+
+def test_a_substitute_edits_on_behalf_of_the_requester(client, auth, session, people,
+                                                       make_user, planning_case):
+    stand_in = make_user("requester", "health")
+    today = utcnow().date()
+    session.add(Substitution(principal_id=people["requester"].id, substitute_id=stand_in.id,
+                             starts_on=today - timedelta(days=1),
+                             ends_on=today + timedelta(days=1)))
+    session.commit()
+    auth.login(stand_in)
+    assert "<textarea" in page(client, planning_case)
+    save_plan(auth, session, planning_case, as_is_notes="代理で記入")
+    assert plan_for(session, planning_case).as_is_notes == "代理で記入"
+    event = case_events(session, planning_case, "plan")[-1]
+    assert (event.actor_id, event.on_behalf_of_id) == (stand_in.id, people["requester"].id)
 
 
 def test_a_stale_version_gives_409_and_overwrites_nothing(client, auth, session, people,

@@ -348,3 +348,10 @@ def test_due_soon_is_amber_within_three_business_days(client, auth, session, peo
     auth.login(people["dept_manager"])
     html = page(client, "/tasks/?kind=review")
     assert 'class="badge soon"' in html and "期限間近" in html
+
+
+def test_domain_labels_follow_the_users_language(client, auth, make_user, welfare):
+    auth.login(make_user("dept_manager", language="en"))
+    html = page(client)
+    assert re.search(r'class="task-action"[^>]*>Decision on a proposal<', html)
+    assert "Welfare Bureau" in html and '<option value="review" >KPI review</option>' in html

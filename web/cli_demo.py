@@ -56,9 +56,29 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
         return
     click.echo(f"\nブラウザで http://{host}:{port}/ を開き、"
                "上のメールアドレスでサインインしてください。（Ctrl+C で終了）")
+    scheduler = _start_scheduler(url)
     # Flask ignores app.run() under its own CLI (FlaskGroup sets this); here it is the point.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def _start_scheduler(url: str):
+    """The single-process demo embeds the sweeps (production runs `dxflow scheduler` alone)."""
+    from notifications import settings as notification_settings
+    from notifications.scheduler import build_scheduler
+    from workflow.db import make_engine
+
+    settings = notification_settings.from_environment()
+    scheduler = build_scheduler(make_session_factory(make_engine(url)), settings, background=True)
+    scheduler.start()
+    mail = f"SMTP {settings.smtp.host}:{settings.smtp.port}" if settings.smtp.enabled else \
+        "e-mail off (set DXFLOW_SMTP_HOST/PORT to send to a local catcher)"
+    at = f"{settings.reminder_hour:02d}:{settings.reminder_minute:02d}"
+    click.echo(f"Scheduler: reminders daily at {at} Asia/Tokyo, outbox every minute; {mail}")
+    return scheduler
 
 
 def _database_url(reset: bool) -> str:

@@ -15,7 +15,7 @@ csrf.exempt(bp)
 bp.record_once(lambda state: auth.install(state.app))
 bp.before_request(auth.authenticate)
 problems.register(bp)
-limiter.limit(auth.rate_limit, key_func=auth.rate_limit_key)(bp)
+limiter.shared_limit(auth.rate_limit, scope="api", key_func=auth.rate_limit_key)(bp)
 
 from web.api import activity, cases, kpis, openapi, reviews  # noqa: E402,F401,I001
 from web.api.tokens_ui import bp as account_bp  # noqa: E402

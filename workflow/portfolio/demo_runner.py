@@ -39,8 +39,6 @@ TRIGGER_ROLES = {
     "start_poc": "office", "start_rollout": "office", "go_live": "office", "hold": "office",
     "withdraw": "requester", "improve": "dept_manager", "complete": "dept_manager",
 }
-
-
 COMMIT_EVERY = 100
 
 
@@ -92,9 +90,11 @@ class Cast:
 
 
 class Runner:
-    def __init__(self, session: Session, cast: Cast, stories: list[Story], rng: random.Random,
-                 now: datetime) -> None:
-        self.session, self.cast, self.stories, self.rng, self.now = session, cast, stories, rng, now
+    """Plays steps in time order; a story whose step the engine refuses stops there."""
+
+    def __init__(self, session: Session, cast: Cast, stories: list[Story],
+                 rng: random.Random) -> None:
+        self.session, self.cast, self.stories, self.rng = session, cast, stories, rng
         self.cases: dict[int, Case] = {}
         self.stopped: dict[str, str] = {}
         self.latest_by_category: dict[str | None, Case] = {}
@@ -109,7 +109,6 @@ class Runner:
         if self.uncommitted >= COMMIT_EVERY:
             self.session.commit()  # one commit per batch: each costs an fsync on SQLite
             self.uncommitted = 0
-        self.last_at: dict[int, datetime] = {}  # per story: when its previous step happened
         try:
             if step.action in BY_TRIGGER:
                 self._fire(step, story, step.action)

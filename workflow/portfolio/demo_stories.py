@@ -63,7 +63,18 @@ SPREAD: tuple[str, ...] = (
     + ("solution_poc",) * 5 + ("solution_rollout",) * 6 + ("review_monitoring",) * 10
     + ("closed_completed",) * 3 + ("closed_withdrawn",) * 2 + ("on_hold", "improved")
 )
+PLAN_NOT_APPROVED = frozenset({"consultation_hearing", "consultation_proposing",
+                               "consultation_study", "planning_as_is", "planning_to_be",
+                               "planning_plan", "planning_approval", "closed_withdrawn"})
 NO_PLAN_SPREAD = ("consultation_hearing", "consultation_study", "consultation_proposing")
+# When a case's story starts, as shares of the time from HISTORY_START to now:
+# cases further along started earlier.
+WINDOWS = {
+    "consultation": (0.82, 0.95), "planning": (0.45, 0.78), "solution": (0.22, 0.6),
+    "review": (0.0, 0.42), "closed_completed": (0.0, 0.15), "improved": (0.0, 0.2),
+    "closed_withdrawn": (0.3, 0.7), "on_hold": (0.3, 0.45), "draft": (0.97, 0.99),
+    "closed": (0.9, 0.97),
+}
 # The plan names the bureaus whose execution plans a consulting firm wrote (AP2024-095),
 # and the information-dissemination review was done with a consultant too.
 CONSULTANT_TITLES = ("民間保育施設等", "設計図書情報", "消防手続き", "土地所有者",
@@ -168,14 +179,7 @@ def _phase(target: str) -> str:
     return target if target in WINDOWS else target.split("_", 1)[0]
 
 
-# When a case's story starts, as shares of the time from HISTORY_START to now:
-# cases further along started earlier.
-WINDOWS = {
-    "consultation": (0.82, 0.95), "planning": (0.45, 0.78), "solution": (0.22, 0.6),
-    "review": (0.0, 0.42), "closed_completed": (0.0, 0.15), "improved": (0.0, 0.2),
-    "closed_withdrawn": (0.3, 0.7), "on_hold": (0.3, 0.45), "draft": (0.97, 0.99),
-    "closed": (0.9, 0.97),
-}
+_MONTH = re.compile(r"(20\d\d)年(\d{1,2})月")
 
 
 def status_date(status_text: str) -> date | None:
@@ -183,9 +187,6 @@ def status_date(status_text: str) -> date | None:
     months = [date(int(y), int(m), 1) for y, m in _MONTH.findall(status_text)
               if 1 <= int(m) <= 12]
     return max(months, default=None)
-
-
-_MONTH = re.compile(r"(20\d\d)年(\d{1,2})月")
 
 
 def initiative_stories(initiatives: Sequence[Initiative], rng: random.Random) -> list[Story]:
@@ -215,6 +216,8 @@ def _flag(stories: list[Story], rng: random.Random) -> None:
     for story in stories:
         if any(t in story.fields["title"] for t in CONSULTANT_TITLES):
             story.flags.add("consultant")
+            if story.target in PLAN_NOT_APPROVED:  # the plan says: a project from FY2024 on
+                story.target, story.start_window = "solution_selection", WINDOWS["solution"]
     planning = [s for s in stories if s.target in {"planning_as_is", "planning_to_be"}]
     for story in planning[:2]:
         story.flags.add("consultant")
