@@ -176,3 +176,4 @@ def register(app: Flask) -> None:
 from web import cli_demo  # noqa: E402,F401,I001  (registers demo)
 from web import cli_notifications  # noqa: E402,F401  (registers scheduler/reminders/outbox)
 from web import cli_tokens  # noqa: E402,F401  (registers tokens)
+from web import cli_data  # noqa: E402,F401  (registers import/export/report)

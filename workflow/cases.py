@@ -72,9 +72,12 @@ def validate_fields(session: Session, fields: dict) -> dict:
 
 def create_case(session: Session, actor: User, fields: dict, *, now: datetime | None = None,
                 on_behalf_of: User | None = None, commit: bool = True,
-                audit_kind: str = "created", audit_data: dict | None = None,
-                state: str = "draft") -> Case:
-    """Create a draft case numbered for ``now``'s fiscal year, with its 'created' audit event."""
+                audit_data: dict | None = None) -> Case:
+    """Create a draft case numbered for ``now``'s fiscal year, with its 'created' audit event.
+
+    Cases that arrive in a later state come from ``workflow.portfolio.importer`` (bulk, with
+    an 'imported' event); a draft made here only moves on through ``engine.fire``.
+    """
     now = now or utcnow()
     principal = on_behalf_of or actor
     fields = dict(fields)
@@ -82,20 +85,20 @@ def create_case(session: Session, actor: User, fields: dict, *, now: datetime | 
         fields.setdefault("department_id", principal.department_id)
         if fields["department_id"] != principal.department_id:
             raise AccessDenied("他の部局の案件は作成できません", "You may only create your own bureau's cases")
-    elif principal.role not in {"office", "office_lead"} and audit_kind == "created":
+    elif principal.role not in {"office", "office_lead"}:
         raise AccessDenied("案件を作成する権限がありません", "You may not create cases")
     clean = validate_fields(session, fields)
     if clean.get("department_id") is None:
         raise InvalidInput(_invalid("department_id", "所管部局を選んでください", "Choose a department"))
     try:
         fy, seq, number = next_case_number(session, now)
-        case = Case(number=number, fiscal_year=fy, seq=seq, state=state, version=1,
+        case = Case(number=number, fiscal_year=fy, seq=seq, state="draft", version=1,
                     requester_id=principal.id if principal.role in BUREAU_ROLES else None,
                     created_at=now, updated_at=now, **clean)
         session.add(case)
         session.flush()
         session.execute(insert(AuditEvent).values(
-            case_id=case.id, kind=audit_kind, to_state=state, case_version=1, actor_id=actor.id,
+            case_id=case.id, kind="created", to_state="draft", case_version=1, actor_id=actor.id,
             on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
             data=audit_data, created_at=now,
         ))

@@ -25,14 +25,19 @@ def next_case_number(session: Session, now: datetime) -> tuple[int, int, str]:
     The counter row's UPDATE holds its lock until commit, so a second creator waits and
     gets the next number; a rolled-back creation gives its number back (no gaps).
     """
+    return reserve_case_numbers(session, now, 1)[0]
+
+
+def reserve_case_numbers(session: Session, now: datetime, count: int) -> list[tuple[int, int, str]]:
+    """Take ``count`` consecutive numbers at once (a bulk import): one counter UPDATE."""
     fy = fiscal_year(now)
     conn = session.connection()
     insert = _INSERTS[conn.dialect.name]
     conn.execute(insert(_COUNTERS).values(fiscal_year=fy, last_seq=0).on_conflict_do_nothing())
-    seq = conn.execute(
+    last = conn.execute(
         update(_COUNTERS)
         .where(_COUNTERS.c.fiscal_year == fy)
-        .values(last_seq=_COUNTERS.c.last_seq + 1)
+        .values(last_seq=_COUNTERS.c.last_seq + count)
         .returning(_COUNTERS.c.last_seq)
     ).scalar_one()
-    return fy, seq, format_case_number(fy, seq)
+    return [(fy, seq, format_case_number(fy, seq)) for seq in range(last - count + 1, last + 1)]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from web.auth.routes import safe_next
 from web.authz import acting_principal, get_case_or_404, roles
 from web.cases import bp
 from web.cases.forms import TransitionForm
@@ -41,4 +42,5 @@ def fire(case_id: int, trigger: str):
         flash(_("「%(action)s」を実行しました。現在の状態：%(state)s",
                 action=transition.label(lang()), state=state_label(result.to_state, lang())),
               "success")
-    return redirect(url_for("cases.detail", case_id=case.id))
+    # Forms on other pages (the plan editor) send the user back where they were.
+    return redirect(safe_next(request.form.get("next")) or url_for("cases.detail", case_id=case.id))

@@ -112,7 +112,10 @@ def board_tiles(filters: BoardFilters) -> dict[str, list[Tile]]:
 
 
 def board_counts(filters: BoardFilters) -> dict[str, int]:
-    stmt = visible_cases(filters).with_only_columns(PHASE, func.count()).group_by(PHASE)
+    # Grouped through a subquery: PostgreSQL would not match a GROUP BY expression whose
+    # bound parameters are numbered apart from the same expression in the SELECT list.
+    phases = visible_cases(filters).with_only_columns(PHASE.label("phase")).subquery()
+    stmt = select(phases.c.phase, func.count()).group_by(phases.c.phase)
     counts = dict.fromkeys(COLUMNS, 0)
     counts.update({phase: n for phase, n in db.session.execute(stmt) if phase in counts})
     return counts

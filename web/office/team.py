@@ -55,7 +55,6 @@ def _render(case: Case, assignee_form=None, failed=None):
     return render_template(
         "office/team.html", case=case, assignee_form=assignee_form, supporters=supporters,
         supporter_forms=_supporter_forms(case, members, experts(), failed),
-        remove_form=RemoveSupporterForm(formdata=None, version=case.version),
     )
 
 

@@ -1,0 +1,220 @@
+"""A small, realistic world for the web's cross-cutting tests (authorisation matrix, CSRF, errors).
+
+One user per role (bureau roles in the Welfare Bureau, office roles in the Digital Office), a
+Welfare Bureau case in ``planning_plan`` with a complete plan (KGI, a KPI with a target), an
+expert and an office member as supporters, a KPI review, an attachment, an inbox message per
+user, a dead-letter e-mail, an API token per user and an upcoming substitution per pair; plus a
+case of another bureau (Finance) that the Welfare Bureau must never reach.
+
+Users get a cheap Argon2 hash (same algorithm, minimal cost) so that signing everyone in per
+test costs milliseconds rather than most of a second each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from tests.workflow_helpers import fire_as, new_case, walk_to
+from workflow.attachments import store_attachment
+from workflow.fiscal import fiscal_year
+from workflow.models import (
+    Attachment,
+    Case,
+    Department,
+    Notification,
+    Review,
+    Substitution,
+    Supporter,
+    User,
+    utcnow,
+)
+from workflow.office import add_supporter
+from workflow.plans import plan_for
+from workflow.tokens import create_token
+
+PASSWORD = "correct-horse-42"
+CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+ROLES = ("requester", "dept_manager", "office", "office_lead", "expert", "executive", "admin")
+ANONYMOUS = "anonymous"
+HOME_DEPT = "welfare"
+FOREIGN_DEPT = "finance"
+CSRF_MESSAGE = "フォームの有効期限が切れたか、不正な送信です"
+PDF = b"%PDF-1.4\n% dxflow test attachment\n"
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    case: Case
+    foreign_case: Case
+    attachment: Attachment
+    foreign_attachment: Attachment
+    review: Review
+    foreign_review: Review
+    supporter: Supporter
+    kpi_id: int
+    fiscal_year: int
+    department_id: int
+    spare_user: User
+    outsider_expert: User
+    dead_letter_id: int
+    notifications: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    token_ids: dict[str, int] = field(default_factory=dict)
+    substitutions: dict[str, int] = field(default_factory=dict)
+
+    def params(self, role: str, *, foreign: bool = False) -> dict:
+        """Values for every URL variable the app's rules use, as ``role`` would follow them."""
+        case = self.foreign_case if foreign else self.case
+        return {
+            "case_id": case.id,
+            "attachment_id": (self.foreign_attachment if foreign else self.attachment).id,
+            "review_id": (self.foreign_review if foreign else self.review).id,
+            "supporter_id": self.supporter.id,
+            "kpi_id": self.kpi_id,
+            "fiscal_year": self.fiscal_year,
+            "trigger": "submit_plan",
+            "action": "accept",
+            "notification_id": self.notifications.get(role, self.dead_letter_id),
+            "token_id": self.token_ids.get(role, 0),
+            "substitution_id": self.substitutions.get(role, 0),
+            "user_id": self.spare_user.id,
+            "department_id": self.department_id,
+            "code": "invalid_token",
+            "filename": "css/app.css",
+        }
+
+
+def cheap_user(session, role: str, dept: str | None, name: str) -> User:
+    dept_id = None
+    if dept:
+        dept_id = session.scalar(select(Department.id).where(Department.code == dept))
+    user = User(email=f"{name}@city.example.jp", name=name, role=role, department_id=dept_id,
+                password_hash=CHEAP_HASH, language="ja")
+    session.add(user)
+    session.commit()
+    return user
+
+
+def default_dept(role: str) -> str | None:
+    if role in {"requester", "dept_manager"}:
+        return HOME_DEPT
+    if role in {"office", "office_lead"}:
+        return "digital"
+    return None
+
+
+def _inbox(session, user: User, case: Case, n: int) -> Notification:
+    note = Notification(recipient_id=user.id, channel="inbox", reason="comment",
+                        object_type="case", object_id=case.id, dedupe_key=f"world-inbox-{n}",
+                        subject=f"{case.number} にコメントがあります", body="確認してください",
+                        status="sent", sent_at=utcnow())
+    session.add(note)
+    return note
+
+
+def build_world(session, upload_dir: str | Path) -> World:
+    users = {role: cheap_user(session, role, default_dept(role), f"world-{role}") for role in ROLES}
+    spare = cheap_user(session, "requester", HOME_DEPT, "world-spare")
+    outsider_expert = cheap_user(session, "expert", None, "world-expert-2")
+    foreign_people = {
+        "requester": cheap_user(session, "requester", FOREIGN_DEPT, "world-fin-requester"),
+        "dept_manager": cheap_user(session, "dept_manager", FOREIGN_DEPT, "world-fin-manager"),
+        "office": users["office"], "office_lead": users["office_lead"],
+    }
+
+    case = new_case(session, users["requester"], title="福祉窓口の申請オンライン化")
+    walk_to(session, case, "planning_plan", users)
+    add_supporter(session, case, users["office_lead"], kind="expert", user=users["expert"])
+    supporter = add_supporter(session, case, users["office_lead"], kind="office",
+                              user=users["office_lead"])
+    kpi_id = plan_for(session, case).kpis[0].id
+    fy = fiscal_year(utcnow())
+    review = Review(case_id=case.id, owner_id=users["dept_manager"].id, fiscal_year=fy - 1,
+                    period="FY", due_date=utcnow().date() + timedelta(days=30), status="open")
+    session.add(review)
+    session.commit()
+    attachment = store_attachment(session, case, users["requester"], "現状業務フロー.pdf", PDF,
+                                  Path(upload_dir))
+
+    foreign = new_case(session, foreign_people["requester"], title="財政局の予算編成支援")
+    walk_to(session, foreign, "consultation_submitted", foreign_people)
+    fire_as(session, foreign, "accept", users["office"])
+    foreign_review = Review(case_id=foreign.id, owner_id=foreign_people["dept_manager"].id,
+                            fiscal_year=fy - 1, period="FY",
+                            due_date=utcnow().date() + timedelta(days=30), status="open")
+    session.add(foreign_review)
+    session.commit()
+    foreign_attachment = store_attachment(session, foreign, foreign_people["requester"],
+                                          "予算資料.pdf", PDF, Path(upload_dir))
+
+    notifications = {role: _inbox(session, user, case, n) for n, (role, user)
+                     in enumerate(users.items())}
+    dead = Notification(recipient_id=users["requester"].id, channel="email", reason="comment",
+                        object_type="case", object_id=case.id, dedupe_key="world-dead",
+                        subject="配信できなかった通知", body="本文", status="dead", attempts=8,
+                        last_error="550 mailbox unavailable")
+    session.add(dead)
+    session.commit()
+
+    tokens, token_ids = {}, {}
+    for role, user in users.items():
+        row, text = create_token(session, user, f"{role} のテスト用トークン")
+        tokens[role], token_ids[role] = text, row.id
+
+    # Upcoming (not yet active) substitutions: each user can end their own, and nobody
+    # borrows a colleague's role during the test.
+    start = utcnow().date() + timedelta(days=30)
+    pairs = {"requester": "dept_manager", "office": "office_lead"}
+    substitutions = {}
+    for principal, substitute in pairs.items():
+        s = Substitution(principal_id=users[principal].id, substitute_id=users[substitute].id,
+                         starts_on=start, ends_on=start + timedelta(days=7), note="休暇")
+        session.add(s)
+        session.flush()
+        substitutions[principal] = substitutions[substitute] = s.id
+    s = Substitution(principal_id=users["expert"].id, substitute_id=outsider_expert.id,
+                     starts_on=start, ends_on=start + timedelta(days=7), note="出張")
+    session.add(s)
+    session.commit()
+    substitutions["expert"] = s.id
+
+    return World(
+        users=users, case=case, foreign_case=foreign, attachment=attachment,
+        foreign_attachment=foreign_attachment, review=review, foreign_review=foreign_review,
+        supporter=supporter, kpi_id=kpi_id, fiscal_year=fy,
+        department_id=users["requester"].department_id, spare_user=spare,
+        outsider_expert=outsider_expert, dead_letter_id=dead.id,
+        notifications={role: n.id for role, n in notifications.items()},
+        tokens=tokens, token_ids=token_ids, substitutions=substitutions,
+    )
+
+
+def csrf_from(client, url: str) -> str:
+    from tests.conftest import CSRF_RE
+
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client, user: User) -> None:
+    token = csrf_from(client, "/login")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302 and "/login" not in response.headers["Location"], \
+        f"{user.email} could not sign in"
+
+
+def app_config(db_url: str, instance_dir: Path, **extra) -> dict:
+    return {
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "test-secret-key",
+        "UPLOAD_DIR": str(instance_dir / "uploads"), "DXFLOW_INSTANCE_DIR": str(instance_dir),
+        **extra,
+    }
