@@ -49,41 +49,47 @@ PDF = b"%PDF-1.4\n% dxflow test attachment\n"
 
 @dataclass
 class World:
-    users: dict[str, User]
-    case: Case
-    foreign_case: Case
-    attachment: Attachment
-    foreign_attachment: Attachment
-    review: Review
-    foreign_review: Review
-    supporter: Supporter
+    """Ids of everything in the world (plain ints: usable from any session or app)."""
+
+    users: dict[str, int]
+    emails: dict[str, str]
+    case_id: int
+    case_number: str
+    foreign_case_id: int
+    attachment_id: int
+    foreign_attachment_id: int
+    review_id: int
+    foreign_review_id: int
+    supporter_id: int
     kpi_id: int
     fiscal_year: int
     department_id: int
-    spare_user: User
-    outsider_expert: User
+    spare_user_id: int
+    outsider_expert_id: int
     dead_letter_id: int
     notifications: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     token_ids: dict[str, int] = field(default_factory=dict)
     substitutions: dict[str, int] = field(default_factory=dict)
 
-    def params(self, role: str, *, foreign: bool = False) -> dict:
+    def params(self, role: str, endpoint: str = "", *, foreign: bool = False) -> dict:
         """Values for every URL variable the app's rules use, as ``role`` would follow them."""
-        case = self.foreign_case if foreign else self.case
+        notification = self.notifications.get(role, 0)
+        if endpoint == "inbox.retry":
+            notification = self.dead_letter_id
         return {
-            "case_id": case.id,
-            "attachment_id": (self.foreign_attachment if foreign else self.attachment).id,
-            "review_id": (self.foreign_review if foreign else self.review).id,
-            "supporter_id": self.supporter.id,
+            "case_id": self.foreign_case_id if foreign else self.case_id,
+            "attachment_id": self.foreign_attachment_id if foreign else self.attachment_id,
+            "review_id": self.foreign_review_id if foreign else self.review_id,
+            "supporter_id": self.supporter_id,
             "kpi_id": self.kpi_id,
             "fiscal_year": self.fiscal_year,
             "trigger": "submit_plan",
             "action": "accept",
-            "notification_id": self.notifications.get(role, self.dead_letter_id),
+            "notification_id": notification,
             "token_id": self.token_ids.get(role, 0),
             "substitution_id": self.substitutions.get(role, 0),
-            "user_id": self.spare_user.id,
+            "user_id": self.spare_user_id,
             "department_id": self.department_id,
             "code": "invalid_token",
             "filename": "css/app.css",
@@ -167,31 +173,31 @@ def build_world(session, upload_dir: str | Path) -> World:
         row, text = create_token(session, user, f"{role} のテスト用トークン")
         tokens[role], token_ids[role] = text, row.id
 
-    # Upcoming (not yet active) substitutions: each user can end their own, and nobody
-    # borrows a colleague's role during the test.
+    # Upcoming (not yet active) substitutions, one per user who may name one, so each can end
+    # their own and nobody borrows a colleague's role during the test.
     start = utcnow().date() + timedelta(days=30)
-    pairs = {"requester": "dept_manager", "office": "office_lead"}
-    substitutions = {}
+    pairs = {"requester": users["dept_manager"], "dept_manager": users["requester"],
+             "office": users["office_lead"], "office_lead": users["office"],
+             "expert": outsider_expert}
+    rows = {}
     for principal, substitute in pairs.items():
-        s = Substitution(principal_id=users[principal].id, substitute_id=users[substitute].id,
-                         starts_on=start, ends_on=start + timedelta(days=7), note="休暇")
-        session.add(s)
-        session.flush()
-        substitutions[principal] = substitutions[substitute] = s.id
-    s = Substitution(principal_id=users["expert"].id, substitute_id=outsider_expert.id,
-                     starts_on=start, ends_on=start + timedelta(days=7), note="出張")
-    session.add(s)
+        rows[principal] = Substitution(principal_id=users[principal].id,
+                                       substitute_id=substitute.id, starts_on=start,
+                                       ends_on=start + timedelta(days=7), note="休暇")
+        session.add(rows[principal])
     session.commit()
-    substitutions["expert"] = s.id
 
     return World(
-        users=users, case=case, foreign_case=foreign, attachment=attachment,
-        foreign_attachment=foreign_attachment, review=review, foreign_review=foreign_review,
-        supporter=supporter, kpi_id=kpi_id, fiscal_year=fy,
-        department_id=users["requester"].department_id, spare_user=spare,
-        outsider_expert=outsider_expert, dead_letter_id=dead.id,
+        users={role: u.id for role, u in users.items()},
+        emails={role: u.email for role, u in users.items()},
+        case_id=case.id, case_number=case.number, foreign_case_id=foreign.id,
+        attachment_id=attachment.id, foreign_attachment_id=foreign_attachment.id,
+        review_id=review.id, foreign_review_id=foreign_review.id, supporter_id=supporter.id,
+        kpi_id=kpi_id, fiscal_year=fy, department_id=users["requester"].department_id,
+        spare_user_id=spare.id, outsider_expert_id=outsider_expert.id, dead_letter_id=dead.id,
         notifications={role: n.id for role, n in notifications.items()},
-        tokens=tokens, token_ids=token_ids, substitutions=substitutions,
+        tokens=tokens, token_ids=token_ids,
+        substitutions={role: r.id for role, r in rows.items()},
     )
 
 

@@ -69,7 +69,8 @@ def _describe(report: ImportReport, lang: str) -> list[str]:
     kind = report.kind.upper() + (f", {report.encoding}" if report.encoding else "") + (
         f", シート「{report.sheet}」" if ja and report.sheet else
         f", sheet '{report.sheet}'" if report.sheet else "")
-    rows = "" if report.kind == "json" else (f"{report.rows}行、" if ja else f"{report.rows} rows, ")
+    rows = ("" if report.kind == "json" else
+            f"{report.rows}行、" if ja else f"{report.rows} rows, ")
     lines = [f"{report.source} ({kind}): {rows}" + (
         f"取組{report.initiatives}件" if ja else f"{report.initiatives} initiatives")
         + (f"（見出しは{report.header_row}行目）" if ja and report.header_row else
@@ -94,9 +95,13 @@ def _outcome(report: ImportReport, lang: str) -> str:
     created, updated = len(report.created), len(report.updated)
     skipped = len(report.skipped)
     if report.stopped:
-        return ("無効な行があるため、何も書き込みませんでした。修正するか --skip-invalid を付けて再実行してください。"
-                if ja else "Nothing was written: fix the rows above or run again with --skip-invalid.")
-    verb = ("（確認のみ・書き込みなし）" if ja else " (dry run: nothing written)") if report.dry_run else ""
+        if ja:
+            return ("無効な行があるため、何も書き込みませんでした。"
+                    "修正するか --skip-invalid を付けて再実行してください。")
+        return "Nothing was written: fix the rows above or run again with --skip-invalid."
+    verb = ""
+    if report.dry_run:
+        verb = "（確認のみ・書き込みなし）" if ja else " (dry run: nothing written)"
     numbers = ", ".join(report.created[:3]) + (" ..." if created > 3 else "")
     if ja:
         return (f"新規 {created}件{f'（{numbers}）' if created else ''}、更新 {updated}件、"

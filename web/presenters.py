@@ -58,7 +58,9 @@ def event_text(event) -> str:
     if event.kind == "attachment":
         return _("ファイルを添付しました：%(name)s", name=data.get("filename", ""))
     if event.kind == "supporter":
-        return _("支援体制を変更しました：%(who)s", who=data.get("name", ""))
+        if data.get("action") == "removed":
+            return _("支援者から外しました：%(who)s", who=data.get("name", ""))
+        return _("支援者に追加しました：%(who)s", who=data.get("name", ""))
     if event.kind == "assigned":
         return _("統括室担当を変更しました：%(who)s", who=data.get("name", ""))
     if event.kind == "review":

@@ -172,7 +172,8 @@ def _summary(ws: Worksheet, data: HqData) -> None:
             _put(ws, row, 4 + 3 * i, rate if rate is not None else "－", "hq_pct")
     current = fiscal_year(cutoff(data.as_of))
     row += 2
-    for note in (f"実績は各年度末（{fiscal_year_label(current)}は{as_of_label(data.as_of)}）までの累計。"
+    for note in (f"実績は各年度末（{fiscal_year_label(current)}は"
+                 f"{as_of_label(data.as_of)}）までの累計。"
                  "「－」は目標の設定がない、またはその年度が始まっていないことを示します。",
                  "目標の（）内は当初設定数値。"
                  "数値はdxflowの記録（所属長の決定、実行計画の承認、支援体制）から集計しています。"):
@@ -197,8 +198,10 @@ _CASE_COLS = 7  # columns A..G describe the initiative, H.. its KPIs
 def _initiative_rows(ws: Worksheet, row: int, item: Initiative, n: int, years: list[int]) -> int:
     case = item.case
     review = item.review
-    assessment = (f"{fiscal_year_label(review.fiscal_year)}：{label(ASSESSMENTS, review.assessment)}"
-                  if review is not None else "未実施")
+    assessment = "未実施"
+    if review is not None:
+        assessment = (f"{fiscal_year_label(review.fiscal_year)}："
+                      f"{label(ASSESSMENTS, review.assessment)}")
     case_cells = (n, case.number, case.title, case.department.name,
                   phase_of(item.state).label("ja"), state_label(item.state),
                   item.kgi or None)
@@ -241,7 +244,8 @@ def _initiative_rows(ws: Worksheet, row: int, item: Initiative, n: int, years: l
 def _initiatives(ws: Worksheet, data: HqData) -> None:
     _titles(ws, data, "DX取組一覧")
     years = data.years
-    ws["A3"] = ("段階・状態・実績・評価は" + as_of_label(data.as_of) + "の記録。目標は現在の計画の値で、"
+    ws["A3"] = ("段階・状態・実績・評価は" + as_of_label(data.as_of) + "の記録。"
+                "目標は現在の計画の値で、"
                 "見直した目標は「当初目標」に当初設定数値を示します。")
     head = 4
     for col, (text, _w) in enumerate(FIXED, start=1):

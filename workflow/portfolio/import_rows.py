@@ -144,7 +144,8 @@ def _figure_problem(f: Figure | None) -> tuple[str, str] | None:
         if number is not None and (not number.is_finite() or abs(number) >= MAX_NUMBER):
             return "数値が大きすぎます", "The number is too large"
     if len(f.text) > MAX_TEXT:
-        return f"文字数が多すぎます（{MAX_TEXT}文字まで）", f"Too long (at most {MAX_TEXT} characters)"
+        return (f"文字数が多すぎます（{MAX_TEXT}文字まで）",
+                f"Too long (at most {MAX_TEXT} characters)")
     return None
 
 
@@ -273,7 +274,8 @@ class RowReader:
         word = _key(text_of(cell[1]))
         kpi.direction = _DIRECTION_WORDS.get(word) or _choice(KPI_DIRECTIONS, word)
         if kpi.direction is None:
-            draft.error(number, cell[0].header, "増減の方向は「増やす」か「減らす」で書いてください",
+            draft.error(number, cell[0].header,
+                        "増減の方向は「増やす」か「減らす」で書いてください",
                         "Direction must be increase or decrease")
 
     def _single_target(self, draft, number, kpi, kpi_cells) -> None:
@@ -340,7 +342,8 @@ class RowReader:
         dept_id, name, others, unknown = self.resolve_department(cell)
         if dept_id is None:
             draft.error(row, column,
-                        f"所管部局「{'・'.join(unknown) or cell}」が登録されていません（部局の管理画面で確認してください）",
+                        f"所管部局「{'・'.join(unknown) or cell}」が登録されていません"
+                        "（部局の管理画面で確認してください）",
                         f"Unknown department '{', '.join(unknown) or cell}'")
             return
         draft.department_id, draft.fields["department_id"] = dept_id, dept_id
@@ -364,7 +367,8 @@ class RowReader:
         row, column, text = self._cell(draft, "values")
         chosen = [_choice(VALUES, part) for part in text.translate(_VALUE_SEPARATORS).split()]
         if None in chosen:
-            draft.error(row, column, "VALUEは「サービス・あんしん・つながり・にぎわい・やさしさ・しごと」から選んでください",
+            draft.error(row, column, "VALUEは「サービス・あんしん・つながり・にぎわい・"
+                        "やさしさ・しごと」から選んでください",
                         "VALUEs must be among: " + ", ".join(VALUES))
         draft.fields["values"] = [c for c in dict.fromkeys(chosen) if c]
 
@@ -380,16 +384,19 @@ class RowReader:
         reading = read_status(status, draft.has_plan, self.status_map)
         if reading.state is None and not reading.refused and _is_prose(status):
             draft.state = read_status("", draft.has_plan).state
-            draft.warn(row, column, "状況の文章から段階を判断できないため「検討中」として取り込みます",
+            draft.warn(row, column,
+                       "状況の文章から段階を判断できないため「検討中」として取り込みます",
                        "No status word in the text; imported as 検討中 (under study)")
             return
         if reading.refused:
             what = "下書き" if reading.refused == "draft" else "保留"
-            draft.error(row, column, f"「{status}」（{what}）の案件は取り込めません。取り込み後の状態を書いてください",
+            draft.error(row, column, f"「{status}」（{what}）の案件は取り込めません。"
+                        "取り込み後の状態を書いてください",
                         f"Cases in '{reading.refused}' cannot be imported; give another status")
         elif reading.state is None:
             draft.error(row, column,
-                        f"状況「{status[:40]}」を段階に対応付けられません。「検討中」「実証中」「実施中」などで書くか、--status-map で指定してください",
+                        f"状況「{status[:40]}」を段階に対応付けられません。「検討中」「実証中」"
+                        "「実施中」などで書くか、--status-map で指定してください",
                         f"Status '{status[:40]}' maps to no state; use --status-map WORD=STATE")
         else:
             draft.state = reading.state

@@ -37,7 +37,7 @@ from workflow.models import (
 )
 from workflow.numbering import reserve_case_numbers
 from workflow.plans import _set_target, ensure_plan, record_actual
-from workflow.portfolio.import_rows import Figure, InitiativeDraft, KpiDraft
+from workflow.portfolio.import_rows import PLAN_TEXT_FIELDS, Figure, InitiativeDraft, KpiDraft
 from workflow.reviews import schedule
 from workflow.states import CLOSED_STATES, state_label
 from workflow.users import record
@@ -124,7 +124,7 @@ class Writer:
         with_plan = [(cid, d) for cid, d in zip(case_ids, drafts, strict=True) if d.plan or d.kpis]
         plan_ids = _insert_returning(self.session, Plan.__table__, [
             {"case_id": cid, "security_checklist": {}, "created_at": self.now,
-             "updated_at": self.now, **{k: d.plan.get(k, "") for k in ("kgi", "kgi_note", "outcome")},
+             "updated_at": self.now, **{k: d.plan.get(k, "") for k in PLAN_TEXT_FIELDS},
              "as_is_notes": "", "to_be_notes": "",
              "approved_at": self.now if d.state in APPROVED_STATES else None}
             for cid, d in with_plan])

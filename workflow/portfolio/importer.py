@@ -139,7 +139,8 @@ def _check_columns(plan: ColumnPlan) -> None:
         if name not in fields:
             label, aliases = FIELDS[name]
             problems.append((f"必須の列「{label}」がありません（見出しの例：{'・'.join(aliases[:4])}）",
-                             f"Required column '{name}' is missing (e.g. {', '.join(aliases[-3:])})"))
+                             f"Required column '{name}' is missing "
+                             f"(e.g. {', '.join(aliases[-3:])})"))
     if problems:
         unknown = [c.header for c in plan.columns if c.field is None and c.header][:10]
         hint = (f"　読めなかった見出し：{'、'.join(unknown)}。--map 見出し=項目 で指定できます。"
@@ -191,13 +192,15 @@ def _match(session: Session, drafts: list[InitiativeDraft]) -> dict[int, Case]:
                 numbers = "、".join(c.number for c in found)
                 d.error(d.row, FIELDS["title"][0],
                         f"同じ件名・所管部局の案件が複数あります（{numbers}）。外部IDで区別してください",
-                        f"Several cases have this title and department ({numbers}); use an external id")
+                        f"Several cases have this title and department ({numbers}); "
+                        "use an external id")
                 continue
             case = found[0] if found else None
         if case is None:
             continue
         if case.id in taken:
-            d.error(d.row, FIELDS["title"][0], f"{taken[case.id]}行目と同じ案件（{case.number}）を指しています",
+            d.error(d.row, FIELDS["title"][0],
+                    f"{taken[case.id]}行目と同じ案件（{case.number}）を指しています",
                     f"Refers to the same case ({case.number}) as row {taken[case.id]}")
             continue
         taken[case.id] = d.row
@@ -213,7 +216,8 @@ def read_drafts(session: Session, data: bytes, filename: str, options: ImportOpt
     resolver = _department_resolver(session)
     if table.records is not None:
         if not table.records:
-            raise ImportFileError("取り込む取組がありません（空の配列です）。", "The JSON list is empty.")
+            raise ImportFileError("取り込む取組がありません（空の配列です）。",
+                                  "The JSON list is empty.")
         report.rows = len(table.records)
         reader = RowReader(ColumnPlan(), resolver, options.status_map)
         return drafts_from_records(table.records, reader)
@@ -224,7 +228,8 @@ def read_drafts(session: Session, data: bytes, filename: str, options: ImportOpt
     report.header_row, report.columns = table.rows[position][0], plan.columns
     data_rows = table.rows[position + 1:]
     if not data_rows:
-        raise ImportFileError("見出しの下にデータの行がありません。", "There are no rows below the header.")
+        raise ImportFileError("見出しの下にデータの行がありません。",
+                              "There are no rows below the header.")
     report.rows = len(data_rows)
     reader = RowReader(plan, resolver, options.status_map)
     for number, cells in data_rows:
@@ -292,5 +297,6 @@ def import_file(session: Session, data: bytes, filename: str, *, actor: User | N
     except BaseException:
         session.rollback()
         raise
-    report.created, report.updated, report.unchanged = writer.created, writer.updated, writer.unchanged
+    report.created, report.updated = writer.created, writer.updated
+    report.unchanged = writer.unchanged
     return report

@@ -115,7 +115,8 @@ def _unescaped(cell: str) -> str:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        midnight = value.time() == datetime.min.time()
+        return value.date().isoformat() if midnight else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -131,7 +132,8 @@ def _read_xlsx(data: bytes, sheet: str | None) -> SourceTable:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise ImportFileError(
             "Excelファイル（.xlsx）として読めません。ファイルが壊れていないか確認してください。",
-            f"The file cannot be read as an Excel workbook (.xlsx): {type(exc).__name__}.") from None
+            f"The file cannot be read as an Excel workbook (.xlsx): {type(exc).__name__}.",
+        ) from None
     except Exception as exc:  # openpyxl raises its own InvalidFileException and friends
         raise ImportFileError("Excelファイル（.xlsx）として読めません。",
                               f"The file cannot be read as an Excel workbook: {exc}") from None
@@ -139,8 +141,9 @@ def _read_xlsx(data: bytes, sheet: str | None) -> SourceTable:
         names = workbook.sheetnames
         if sheet is not None and sheet not in names:
             listed = "、".join(f"「{n}」" for n in names)
-            raise ImportFileError(f"シート「{sheet}」はありません。このファイルのシート：{listed}",
-                                  f"No sheet named '{sheet}'. Sheets in this file: {', '.join(names)}")
+            raise ImportFileError(
+                f"シート「{sheet}」はありません。このファイルのシート：{listed}",
+                f"No sheet named '{sheet}'. Sheets in this file: {', '.join(names)}")
         ws = workbook[sheet] if sheet is not None else workbook[names[0]]
         rows = [(n, [_cell(v) for v in row])
                 for n, row in enumerate(ws.iter_rows(values_only=True), start=1)]
@@ -153,8 +156,9 @@ def _read_json(text: str) -> SourceTable:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFileError(f"JSONとして読めません（{exc.lineno}行目：{exc.msg}）。",
-                              f"The file is not valid JSON (line {exc.lineno}: {exc.msg}).") from None
+        raise ImportFileError(
+            f"JSONとして読めません（{exc.lineno}行目：{exc.msg}）。",
+            f"The file is not valid JSON (line {exc.lineno}: {exc.msg}).") from None
     if isinstance(data, dict):
         data = data.get("initiatives", data.get("items"))
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
