@@ -12,6 +12,9 @@ test costs milliseconds rather than most of a second each.
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -23,13 +26,11 @@ from tests.workflow_helpers import fire_as, new_case, walk_to
 from workflow.attachments import store_attachment
 from workflow.fiscal import fiscal_year
 from workflow.models import (
-    Attachment,
     Case,
     Department,
     Notification,
     Review,
     Substitution,
-    Supporter,
     User,
     utcnow,
 )
@@ -44,6 +45,8 @@ ANONYMOUS = "anonymous"
 HOME_DEPT = "welfare"
 FOREIGN_DEPT = "finance"
 CSRF_MESSAGE = "フォームの有効期限が切れたか、不正な送信です"
+PROBLEM_JSON = "application/problem+json"
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PDF = b"%PDF-1.4\n% dxflow test attachment\n"
 
 
@@ -210,12 +213,12 @@ def csrf_from(client, url: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def sign_in(client, user: User) -> None:
+def sign_in(client, email: str) -> None:
     token = csrf_from(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+    response = client.post("/login", data={"email": email, "password": PASSWORD,
                                            "csrf_token": token})
     assert response.status_code == 302 and "/login" not in response.headers["Location"], \
-        f"{user.email} could not sign in"
+        f"{email} could not sign in"
 
 
 def app_config(db_url: str, instance_dir: Path, **extra) -> dict:
@@ -224,3 +227,169 @@ def app_config(db_url: str, instance_dir: Path, **extra) -> dict:
         "UPLOAD_DIR": str(instance_dir / "uploads"), "DXFLOW_INSTANCE_DIR": str(instance_dir),
         **extra,
     }
+
+
+def close_app(app) -> None:
+    with app.app_context():
+        from web.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- a world built once per module, copied per test -------------------------------------------
+
+_clones = itertools.count(1)
+
+
+@dataclass
+class WorldTemplate:
+    """A database holding the world (and the sign-ins), copied for each test.
+
+    ``sessions`` holds each role's signed session cookie and a CSRF token that goes with it:
+    the cookie session is stateless, so a fresh client given the cookie is signed in on any
+    copy of the database (same secret key), without paying for a sign-in per test.
+    """
+
+    kind: str
+    source: object
+    world: World
+    instance_dir: Path
+    sessions: dict[str, tuple[str, str]]
+
+    def clone(self, tmp_path: Path) -> str:
+        if self.kind == "postgresql":
+            import psycopg
+
+            cluster, template = self.source
+            name = f"dxflow_world_{os.getpid()}_{next(_clones)}"
+            with psycopg.connect(host="127.0.0.1", port=cluster.port, user="dxflow",
+                                 dbname="postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return cluster.url_for(name)
+        target = tmp_path / "world.sqlite3"
+        shutil.copyfile(self.source, target)
+        return f"sqlite:///{target}"
+
+    def app(self, tmp_path: Path, **extra):
+        from web import create_app
+
+        return create_app(app_config(self.clone(tmp_path), self.instance_dir, **extra))
+
+
+def make_template(database_template, directory: Path) -> WorldTemplate:
+    from web import create_app
+    from workflow.db import make_engine, make_session_factory
+
+    kind, source = database_template
+    instance = directory / "instance"
+    instance.mkdir(parents=True)
+    if kind == "postgresql":
+        import psycopg
+
+        name = f"dxflow_worldtpl_{os.getpid()}_{next(_clones)}"
+        with psycopg.connect(host="127.0.0.1", port=source.port, user="dxflow",
+                             dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE dxflow_template')
+        url, stored = source.url_for(name), (source, name)
+    else:
+        path = directory / "world-template.sqlite3"
+        shutil.copyfile(source, path)
+        url, stored = f"sqlite:///{path}", path
+    engine = make_engine(url)
+    session = make_session_factory(engine)()
+    try:
+        world = build_world(session, instance / "uploads")
+    finally:
+        session.close()
+        engine.dispose()
+    app = create_app(app_config(url, instance))
+    sessions = {}
+    try:
+        for role in ROLES:
+            client = app.test_client()
+            sign_in(client, world.emails[role])
+            token = csrf_from(client, "/account")
+            sessions[role] = (client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value, token)
+    finally:
+        close_app(app)
+    return WorldTemplate(kind, stored, world, instance, sessions)
+
+
+class Visitor:
+    """A test client signed in as one role (or anonymous), with a CSRF token at hand."""
+
+    def __init__(self, app, template: WorldTemplate, role: str):
+        self.app, self.world, self.role = app, template.world, role
+        self.client = app.test_client()
+        if role == ANONYMOUS:
+            self.csrf = csrf_from(self.client, "/login")
+        else:
+            cookie, self.csrf = template.sessions[role]
+            self.client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+
+    @property
+    def token(self) -> str | None:
+        return self.world.tokens.get(self.role)
+
+
+# --- the app's routes and their marks ---------------------------------------------------------
+
+def route_table():
+    """(an app, its rules except ``static``), read at collection time from a throw-away app."""
+    from web import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "SECRET_KEY": "collection-only"})
+    rules = sorted((r for r in app.url_map.iter_rules() if r.endpoint != "static"),
+                   key=lambda r: (r.rule, r.endpoint))
+    return app, rules
+
+
+def rule_id(rule) -> str:
+    return f"{rule.endpoint}:{rule.rule}"
+
+
+def method_of(rule) -> str:
+    """The method the matrix sends: GET when the route answers it, else its only method."""
+    methods = rule.methods - {"HEAD", "OPTIONS"}
+    if "GET" in methods:
+        return "GET"
+    assert len(methods) == 1, f"{rule_id(rule)}: which method to test? {methods}"
+    return next(iter(methods))
+
+
+def mark_of(app, rule):
+    """(roles, or None for @public; "token" for the bearer-token API, else "session").
+
+    Raises ``LookupError`` for a view without a mark."""
+    view = app.view_functions[rule.endpoint]
+    if not hasattr(view, "dxflow_roles"):
+        raise LookupError(rule_id(rule))
+    return view.dxflow_roles, getattr(view, "dxflow_auth", "session")
+
+
+def call(app, template: WorldTemplate, role: str, rule, *, method: str | None = None,
+         foreign: bool = False, csrf: bool = True, data: dict | None = None, **override):
+    """Send ``rule``'s request as ``role`` with the world's ids in the URL (buffered).
+
+    Web writes carry the visitor's CSRF token (unless ``csrf`` is false) and ``data``; API
+    calls carry the role's bearer token and an empty JSON body."""
+    from flask import url_for
+
+    visitor = Visitor(app, template, role)
+    method = method or method_of(rule)
+    values = {**template.world.params(role, rule.endpoint, foreign=foreign), **override}
+    with app.test_request_context():
+        url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
+    _roles, auth = mark_of(app, rule)
+    if auth == "token":
+        headers = {"Authorization": f"Bearer {visitor.token}"} if visitor.token else {}
+        body = {} if method in WRITE_METHODS else None
+        return visitor.client.open(url, method=method, headers=headers, json=body, buffered=True)
+    form = None
+    if method in WRITE_METHODS:
+        form = dict(data or {})
+        if csrf:
+            form.setdefault("csrf_token", visitor.csrf)
+    return visitor.client.open(url, method=method, data=form, buffered=True)

@@ -57,9 +57,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import admin, api, auth, cases, dashboard, inbox, office, plans, reviews, tasks
+    from web import admin, api, auth, cases, dashboard, data, inbox, office, plans, reviews, tasks
 
-    for module in (auth, cases, plans, office, reviews, dashboard, tasks, inbox, admin, api):
+    for module in (auth, cases, plans, office, reviews, dashboard, tasks, inbox, admin, api, data):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.account_bp)
 

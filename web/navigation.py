@@ -26,11 +26,13 @@ NAV = {
                ("cases.new", _l("相談を代理登録")), ("reviews.overview", _l("KPI評価の状況")),
                ("dashboard.index", _l("ダッシュボード"))],
     "office_lead": [_MY_TASKS, ("office.board", _l("案件ボード")), ("office.triage", _l("受付待ち")),
-                    ("reviews.overview", _l("KPI評価の状況")), ("dashboard.index", _l("ダッシュボード"))],
+                    ("reviews.overview", _l("KPI評価の状況")), ("dashboard.index", _l("ダッシュボード")),
+                    ("data.import_upload", _l("データ取り込み"))],
     "expert": [_MY_TASKS, ("cases.index", _l("担当案件"))],
     "executive": [("dashboard.index", _l("ダッシュボード")), ("office.board", _l("案件一覧"))],
     "admin": [("admin.users", _l("ユーザー")), ("admin.departments", _l("部局")),
-              ("admin.audit", _l("監査ログ")), ("inbox.dead_letters", _l("配信エラー"))],
+              ("admin.audit", _l("監査ログ")), ("inbox.dead_letters", _l("配信エラー")),
+              ("data.import_upload", _l("データ取り込み"))],
 }
 
 

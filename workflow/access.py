@@ -35,7 +35,7 @@ def visible_to_any(users) -> ColumnElement[bool]:
 
 
 def can_see(session: Session, user, case: Case) -> bool:
-    if user is None:
+    if user is None or not getattr(user, "active", True):
         return False
     if user.role in PORTFOLIO_ROLES:
         return case.state != "draft"

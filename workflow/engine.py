@@ -118,7 +118,7 @@ def _field_changes(t: Transition, case: Case, to_state: str, principal, now: dat
     changes: dict = {}
     if t.trigger == "hold":
         changes["hold_return_state"] = case.state
-    elif t.trigger == "resume":
+    elif case.state == "on_hold":  # resume, or withdrawn while on hold
         changes["hold_return_state"] = None
     if t.trigger == "submit" and case.submitted_at is None:
         changes["submitted_at"] = now

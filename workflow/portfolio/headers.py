@@ -60,7 +60,7 @@ MAP_FIELDS = tuple(FIELDS) + tuple(f"{kind}:YYYY" for kind in PER_YEAR_KINDS)
 _BRACKETS = re.compile(r"[(\[【](.*?)[)\]】]")
 _ACTUAL = re.compile(r"実績値?|actual")
 _ORIGINAL = re.compile(r"当初(?:設定)?(?:目標)?(?:値)?|original")
-_TARGET = re.compile(r"目標値?|見込み?|target")
+_TARGET = re.compile(r"(?:目標|見込み?)値?|target")
 _FILLER = re.compile(r"[末のにおける_:\-・]")
 _ALIASES = {alias: name for name, (_label, aliases) in FIELDS.items() for alias in aliases}
 

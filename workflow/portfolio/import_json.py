@@ -47,10 +47,14 @@ def drafts_from_records(records: list[dict[str, Any]], reader: RowReader) -> lis
     for n, item in enumerate(records, start=1):
         draft = InitiativeDraft(n, [n])
         drafts.append(draft)
+        if not isinstance(item.get("title"), str) or not item["title"].strip():
+            draft.error(n, "title", "件名（title）がありません", "The item has no title")
+            continue
         try:
             page = int(item.get("page") or 0)
             pages[page] += 1
-            initiative = parse_action_plan([{**item, "page": page}])[0]
+            shaped = {"group": "", "category": "", **item, "page": page}
+            initiative = parse_action_plan([shaped])[0]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             draft.error(n, None, f"取組として読めません（{type(exc).__name__}: {exc}）",
                         f"Not an initiative ({type(exc).__name__}: {exc})")
@@ -72,5 +76,6 @@ def drafts_from_records(records: list[dict[str, Any]], reader: RowReader) -> lis
         names = [k.name for k in draft.kpis]
         for name in {x for x in names if names.count(x) > 1}:
             draft.error(n, "kpis", f"KPI「{name}」が2回あります", f"KPI '{name}' appears twice")
-    reader.drafts = drafts
-    return reader.finish()
+    reader.drafts = [d for d in drafts if not d.invalid]
+    reader.finish()
+    return drafts

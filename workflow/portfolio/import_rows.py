@@ -45,6 +45,8 @@ class Issue:
     ja: str
     en: str
     level: str = "error"
+    code: str = ""  # "unknown_status": ``value`` is a word the user may map (--status-map)
+    value: str = ""
 
     def text(self, lang: str = "ja") -> str:
         return self.en if lang == "en" else self.ja
@@ -102,8 +104,9 @@ class InitiativeDraft:
     def has_plan(self) -> bool:
         return any(k.targets for k in self.kpis)
 
-    def error(self, row: int | None, column: str | None, ja: str, en: str) -> None:
-        self.issues.append(Issue(row, column, ja, en))
+    def error(self, row: int | None, column: str | None, ja: str, en: str,
+              code: str = "", value: str = "") -> None:
+        self.issues.append(Issue(row, column, ja, en, "error", code, value))
 
     def warn(self, row: int | None, column: str | None, ja: str, en: str) -> None:
         self.issues.append(Issue(row, column, ja, en, "warning"))
@@ -397,7 +400,8 @@ class RowReader:
             draft.error(row, column,
                         f"状況「{status[:40]}」を段階に対応付けられません。「検討中」「実証中」"
                         "「実施中」などで書くか、--status-map で指定してください",
-                        f"Status '{status[:40]}' maps to no state; use --status-map WORD=STATE")
+                        f"Status '{status[:40]}' maps to no state; use --status-map WORD=STATE",
+                        code="unknown_status", value=status)
         else:
             draft.state = reading.state
             if not status:

@@ -63,7 +63,7 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> SourceTa
     if data.startswith(_ZIP_MAGIC) or suffix in {".xlsx", ".xlsm"}:
         return _read_xlsx(data, sheet)
     if sheet:
-        raise ImportFileError("シート名を指定できるのはExcelファイル（.xlsx）だけです。",
+        raise ImportFileError("シート名（--sheet）を指定できるのはExcelファイル（.xlsx）だけです。",
                               "--sheet only applies to Excel (.xlsx) files.")
     text, encoding = decode_text(data)
     if suffix == ".json" or (suffix != ".csv" and text.lstrip()[:1] in {"[", "{"}):

@@ -1,0 +1,116 @@
+"""The admin import screens: upload, check (nothing written), map what was not understood,
+import; only the office lead and administrators get there."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from workflow.models import AuditEvent, Case
+
+CSV = ("取組名,所管局,状況,KPI名,2025年度目標,担当メモ\r\n"
+       "窓口のオンライン化,市民局,実施中,オンライン手続数,2000,メモ\r\n"
+       "庁内チャットの試行,人事室,試行中,,,\r\n")
+
+
+def cases(session) -> list[Case]:
+    session.expire_all()
+    return list(session.scalars(select(Case).order_by(Case.id)))
+
+
+def upload(auth, data: bytes, name="取組一覧.csv", **fields):
+    token = csrf_token(auth.client, "/data/import")
+    payload = {"csrf_token": token, "file": (io.BytesIO(data), name), **fields}
+    return auth.client.post("/data/import", data=payload, content_type="multipart/form-data")
+
+
+def confirm_fields(html: str) -> dict[str, str]:
+    """The hidden and chosen fields of the check page's form, as a browser would send them."""
+    import re
+
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    fields.update(re.findall(r'<input id="(token|sheet)" name="\1" type="hidden" value="([^"]*)"',
+                             html))
+    return fields
+
+
+@pytest.mark.parametrize("role", ["requester", "dept_manager", "office", "expert", "executive"])
+def test_other_roles_cannot_import(auth, people, role):
+    auth.login(people[role])
+    assert auth.client.get("/data/import").status_code == 403
+
+
+def test_check_map_and_import(auth, people, session):
+    auth.login(people["office_lead"])
+    page = auth.client.get("/data/import")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "データの取り込み" in text and "実証中" in text  # the documented status words
+
+    checked = upload(auth, CSV.encode("cp932"))
+    html = checked.get_data(as_text=True)
+    assert checked.status_code == 200
+    assert "取り込み内容の確認" in html and "まだ何も書き込んでいません" in html
+    assert "担当メモ" in html  # the unknown column, offered for mapping
+    assert "試行中" in html and "状況「試行中」を段階に対応付けられません" in html
+    assert cases(session) == []
+
+    fields = confirm_fields(html)
+    fields.update({"status-state-1": "solution_poc", "column-field-1": "ignore", "run": "取り込む"})
+    done = auth.client.post("/data/import/confirm", data=fields)
+    body = done.get_data(as_text=True)
+    assert done.status_code == 200, body
+    assert "取り込みが完了しました" in body
+    found = {c.title: c.state for c in cases(session)}
+    assert found == {"窓口のオンライン化": "review_monitoring", "庁内チャットの試行": "solution_poc"}
+    event = session.scalar(select(AuditEvent).where(AuditEvent.kind == "imported").limit(1))
+    assert event.actor_id == people["office_lead"].id and event.data["source"] == "取組一覧.csv"
+    # The staged file is gone: the same token cannot import twice.
+    again = auth.client.post("/data/import/confirm", data=fields, follow_redirects=True)
+    assert "有効期限が切れました" in again.get_data(as_text=True)
+
+
+def test_invalid_rows_stop_the_import_until_skipped(auth, people, session):
+    auth.login(people["admin"])
+    html = upload(auth, CSV.encode("utf-8")).get_data(as_text=True)
+    assert "このままでは1件も取り込みません" in html
+    fields = confirm_fields(html) | {"run": "取り込む"}
+    refused = auth.client.post("/data/import/confirm", data=fields).get_data(as_text=True)
+    assert "取り込みませんでした" in refused and cases(session) == []
+    fields["skip_invalid"] = "y"
+    done = auth.client.post("/data/import/confirm", data=fields).get_data(as_text=True)
+    assert "取り込みが完了しました" in done
+    assert [c.title for c in cases(session)] == ["窓口のオンライン化"]
+
+
+def test_unusable_file_shows_the_reason_on_the_form(auth, people, session):
+    auth.login(people["office_lead"])
+    response = upload(auth, b"\x89PNG\r\n\x1a\n\x00\x00binary", name="photo.csv")
+    assert response.status_code == 200
+    assert "テキストファイルではありません" in response.get_data(as_text=True)
+    response = upload(auth, b"x", name="notes.docx")
+    assert "CSV・Excel（.xlsx）・JSONのファイルを選んでください" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_a_token_is_only_good_for_its_uploader(auth, people, make_user, session):
+    auth.login(people["office_lead"])
+    fields = confirm_fields(upload(auth, CSV.encode()).get_data(as_text=True))
+    auth.logout()
+    auth.login(make_user("office_lead"))
+    fields["csrf_token"] = csrf_token(auth.client, "/data/import")
+    fields["run"] = "取り込む"
+    response = auth.client.post("/data/import/confirm", data=fields, follow_redirects=True)
+    assert "有効期限が切れました" in response.get_data(as_text=True)
+    assert cases(session) == []
+
+
+def test_sample_csv(auth, people):
+    auth.login(people["admin"])
+    response = auth.client.get("/data/import/sample.csv")
+    assert response.status_code == 200
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    assert "取組名" in response.data.decode("utf-8-sig")
