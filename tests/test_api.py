@@ -88,6 +88,17 @@ def test_a_signed_in_browser_session_gives_no_access_to_the_api(client, auth, pe
     assert "Set-Cookie" not in response.headers
 
 
+def test_a_remember_me_cookie_gives_no_access_to_the_api(app, client, people):
+    from flask_login.utils import encode_cookie
+
+    with app.test_request_context():
+        cookie = encode_cookie(str(people["office"].id))
+    client.set_cookie("remember_token", cookie)
+    assert client.get("/account").status_code == 200  # the cookie signs pages in
+    client.delete_cookie("session")
+    assert_problem(client.get("/api/v1/cases"), 401)
+
+
 def test_the_api_needs_no_csrf_token_but_a_bearer_token(client, session, people):
     api = ApiClient(client, token_for(session, people["requester"]))
     response = api.post("/api/v1/cases", json={"title": "APIから登録した相談"})
@@ -445,8 +456,12 @@ def test_reviews_are_the_users_own_and_of_visible_cases(client, session, people,
     one = manager.get(f"/api/v1/reviews/{review.id}").get_json()
     assert one["assessment"] == "achieved" and one["owner"]["id"] == people["dept_manager"].id
 
-    assert ApiClient(client, token_for(session, people["executive"])).get(
-        "/api/v1/reviews").get_json()["items"] == []
+    # Who may use which: as on the web's review pages.
+    executive = ApiClient(client, token_for(session, people["executive"]))
+    assert_problem(executive.get("/api/v1/reviews"), 403)
+    assert executive.get(f"/api/v1/reviews/{review.id}").status_code == 200
+    expert = ApiClient(client, token_for(session, people["expert"]))
+    assert_problem(expert.get(f"/api/v1/reviews/{review.id}"), 403)
     other = ApiClient(client, token_for(session, make_user("dept_manager", "kita")))
     assert other.get("/api/v1/reviews").get_json()["items"] == []
     assert_problem(other.get(f"/api/v1/reviews/{review.id}"), 404)

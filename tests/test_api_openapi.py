@@ -18,6 +18,7 @@ from tests.workflow_helpers import new_case, submit_review, walk_to
 from workflow.plans import plan_for
 
 OPERATION_METHODS = {"get", "post", "put", "patch", "delete"}
+SAMPLE_ARGS = {"fiscal_year": "2025", "trigger": "submit"}
 
 
 def test_the_document_is_public_and_valid_openapi_3_1(client):
@@ -51,9 +52,8 @@ def test_every_secured_operation_answers_401_without_a_token(client):
         for method, operation in item.items():
             if method not in OPERATION_METHODS or operation.get("security") == []:
                 continue
-            url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: "2025" if m.group(1) ==
-                                     "fiscal_year" else ("submit" if m.group(1) == "trigger"
-                                                         else "1"), path)
+            url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: SAMPLE_ARGS.get(m.group(1), "1"),
+                                     path)
             response = client.open(url, method=method.upper(), json={})
             assert response.status_code == 401, (method, path)
             assert "401" in operation["responses"]

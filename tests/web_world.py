@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -96,6 +97,7 @@ class World:
             "department_id": self.department_id,
             "code": "invalid_token",
             "filename": "css/app.css",
+            "fmt": "csv",
         }
 
 
@@ -144,10 +146,14 @@ def build_world(session, upload_dir: str | Path) -> World:
                               user=users["office_lead"])
     kpi_id = plan_for(session, case).kpis[0].id
     fy = fiscal_year(utcnow())
-    review = Review(case_id=case.id, owner_id=users["dept_manager"].id, fiscal_year=fy - 1,
-                    period="FY", due_date=utcnow().date() + timedelta(days=30), status="open")
-    session.add(review)
-    session.commit()
+    # A second case of the bureau, live since going live: its KPI review is open (the
+    # obligations are created by go_live), for the bureau manager to submit.
+    live = new_case(session, users["requester"], title="介護保険の電子申請")
+    walk_to(session, live, "review_monitoring", users, satisfy=False)
+    review = session.scalar(select(Review).where(Review.case_id == live.id,
+                                                 Review.status == "open")
+                            .order_by(Review.due_date))
+    assert review is not None, "go_live created no KPI review"
     attachment = store_attachment(session, case, users["requester"], "現状業務フロー.pdf", PDF,
                                   Path(upload_dir))
 
@@ -204,9 +210,10 @@ def build_world(session, upload_dir: str | Path) -> World:
     )
 
 
-def csrf_from(client, url: str) -> str:
-    from tests.conftest import CSRF_RE
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
+
+def csrf_from(client, url: str) -> str:
     html = client.get(url).get_data(as_text=True)
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {url}"
@@ -393,3 +400,172 @@ def call(app, template: WorldTemplate, role: str, rule, *, method: str | None = 
         if csrf:
             form.setdefault("csrf_token", visitor.csrf)
     return visitor.client.open(url, method=method, data=form, buffered=True)
+
+
+# --- many cases, cheaply (query counts and bench/web.py) --------------------------------------
+
+# The first ten states cover every column of the board and every kind of row a page shows, so
+# ten cases already exercise each code path; later cases cycle through the whole machine.
+STATE_CYCLE = (
+    "consultation_submitted", "consultation_hearing", "consultation_study", "planning_plan",
+    "planning_approval", "solution_poc", "review_monitoring", "on_hold", "closed_completed",
+    "draft", "consultation_proposing", "planning_as_is", "planning_to_be",
+    "solution_selection", "solution_rollout", "closed_withdrawn", "closed_rejected",
+    "review_monitoring", "planning_plan", "consultation_submitted",
+)
+ORDER = ("draft", "consultation", "planning", "solution", "review", "closed")
+TITLES = ("窓口手続のオンライン化", "庁内文書の電子決裁", "AIチャットボットの導入",
+          "RPAによる入力作業の自動化", "オープンデータの公開", "キャッシュレス決済の導入",
+          "施設予約システムの更新",
+          "GIS活用による点検業務の効率化", "ペーパーレス会議の推進", "テレワーク環境の整備")
+
+
+@dataclass
+class PortfolioPeople:
+    """Who the generated cases belong to: per department id, a requester and a manager."""
+
+    requesters: dict[int, int]
+    managers: dict[int, int]
+    office: list[int]
+    expert: int | None
+    departments: list[int]
+
+
+def people_for_portfolio(session, world: World | None = None) -> PortfolioPeople:
+    """Every active bureau department; the world's users where it has them."""
+    from workflow.models import User as UserModel
+
+    depts = list(session.scalars(select(Department.id).where(
+        Department.active.is_(True), Department.code != "digital").order_by(Department.id)))
+    requesters, managers = {}, {}
+    for user in session.scalars(select(UserModel).where(
+            UserModel.role.in_(("requester", "dept_manager")), UserModel.active.is_(True))
+            .order_by(UserModel.id)):
+        target = requesters if user.role == "requester" else managers
+        target.setdefault(user.department_id, user.id)
+    office = list(session.scalars(select(UserModel.id).where(
+        UserModel.role.in_(("office", "office_lead")), UserModel.active.is_(True))))
+    expert = session.scalar(select(UserModel.id).where(UserModel.role == "expert")
+                            .order_by(UserModel.id))
+    return PortfolioPeople(requesters, managers, office, expert, depts)
+
+
+def bulk_portfolio(connection, count: int, people: PortfolioPeople, *, start: int = 0,
+                   now=None) -> list[int]:
+    """Insert ``count`` cases spread over states, bureaus and fiscal years with SQLAlchemy Core,
+    with what the pages read about them: the audit events that moved them (created, decided,
+    approved, their current state), plans with a KPI, KPI reviews, supporters and an inbox
+    message to the requester. Numbers are DX-<fy>-<seq> with seq from 5001 + ``start``.
+    Returns the new case ids. The caller commits."""
+    from sqlalchemy import insert
+
+    from workflow.models import AuditEvent, Kpi, KpiTarget, Plan
+    from workflow.models import Supporter as SupporterModel
+
+    now = now or utcnow()
+    this_fy = fiscal_year(now)
+    case_rows, meta = [], []
+    for k in range(start, start + count):
+        state = STATE_CYCLE[k % len(STATE_CYCLE)]
+        # Shifted every cycle of states, so each bureau gets cases in every state.
+        dept = people.departments[(k + k // len(STATE_CYCLE)) % len(people.departments)]
+        fy = this_fy - (k // 7) % 4
+        created = now - timedelta(days=30 + (k * 37) % (365 * 3))
+        closed = state.startswith("closed_")
+        case_rows.append({
+            "number": f"DX-{fy}-{5001 + k:04d}", "fiscal_year": fy, "seq": 5001 + k,
+            "title": f"{TITLES[k % len(TITLES)]}（{k + 1}）", "department_id": dept,
+            "requester_id": people.requesters.get(dept),
+            "assignee_id": (people.office[k % len(people.office)]
+                            if state not in ("draft", "consultation_submitted") and people.office
+                            else None),
+            "case_type": ("dx_project", "ict_consultation", "feasibility_study")[k % 3],
+            "priority": ("normal", "high", "low", "urgent")[k % 4],
+            "category": ("service", "city", "administration", "foundation")[k % 4],
+            "values": ["service"], "description": "業務の現状と課題を整理し、デジタル化を検討する",
+            "current_problem": "紙と手入力の作業が多い",
+            "desired_outcome": "手続の時間を半分にする",
+            "proposal_text": "", "state": state,
+            "hold_return_state": "planning_plan" if state == "on_hold" else None,
+            "version": 3,
+            "submitted_at": None if state == "draft" else created + timedelta(days=1),
+            "closed_at": created + timedelta(days=20) if closed else None,
+            "created_at": created, "updated_at": created + timedelta(days=20),
+        })
+        meta.append((state, dept, created))
+    cases_t = Case.__table__
+    ids = [row.id for row in connection.execute(
+        insert(cases_t).returning(cases_t.c.id, sort_by_parameter_order=True), case_rows)]
+
+    events, plans, reviews, supporters, notes = [], [], [], [], []
+    for case_id, (state, dept, created), k in zip(ids, meta, range(start, start + count),
+                                                  strict=True):
+        actor = people.requesters.get(dept)
+        phase = state.split("_", 1)[0]
+        rank = ORDER.index(phase) if phase in ORDER else 2  # on_hold: was in planning
+
+        def event(kind, to_state, from_state=None, trigger=None, days=0, who=actor,
+                  _case_id=case_id, _created=created):
+            events.append({"case_id": _case_id, "kind": kind, "trigger": trigger,
+                           "from_state": from_state, "to_state": to_state, "case_version": 1,
+                           "actor_id": who, "data": None, "comment": None,
+                           "created_at": _created + timedelta(days=days)})
+
+        event("created", "draft")
+        if state != "draft":
+            event("transition", "consultation_submitted", "draft", "submit", 1)
+        if rank >= 2:
+            event("transition", "planning_as_is", "consultation_study", "decide_go", 5,
+                  people.managers.get(dept))
+        if rank >= 3 and state not in ("closed_withdrawn", "closed_rejected"):
+            event("transition", "solution_selection", "planning_approval", "approve_plan", 12,
+                  people.managers.get(dept))
+        if state not in ("draft", "consultation_submitted"):
+            event("transition", state, "consultation_submitted", "move", 15)
+        if rank >= 2 and state not in ("closed_withdrawn", "closed_rejected"):
+            plans.append({"case_id": case_id, "kgi": "手続のオンライン化率100%",
+                          "security_checklist": {}, "as_is_notes": "紙の申請が7割",
+                          "to_be_notes": "オンライン申請を標準にする",
+                          "created_at": created, "updated_at": created})
+        if state == "review_monitoring":
+            reviews.append({"case_id": case_id, "owner_id": people.managers.get(dept),
+                            "fiscal_year": this_fy - 1, "period": "FY",
+                            "due_date": (now + timedelta(days=(k % 60) - 20)).date(),
+                            "status": "open", "comment": "", "next_actions": "",
+                            "created_at": created})
+        if people.expert and k % 7 == 3:
+            supporters.append({"case_id": case_id, "kind": "expert", "user_id": people.expert,
+                               "organization": "", "note": "", "added_at": created})
+        if k % 11 == 5:
+            supporters.append({"case_id": case_id, "kind": "consultant", "user_id": None,
+                               "organization": f"コンサル{k % 5}社", "note": "",
+                               "added_at": created})
+        if actor is not None and state != "draft":
+            notes.append({"recipient_id": actor, "channel": "inbox", "reason": "transition",
+                          "object_type": "case", "object_id": case_id,
+                          "dedupe_key": f"bulk-{case_id}", "language": "ja",
+                          "subject": "案件の状態が変わりました",
+                          "body": "案件ページをご確認ください",
+                          "status": "sent", "attempts": 0, "next_attempt_at": created,
+                          "created_at": created, "sent_at": created})
+    connection.execute(insert(AuditEvent.__table__), events)
+    if plans:
+        plan_t = Plan.__table__
+        plan_ids = [r.id for r in connection.execute(
+            insert(plan_t).returning(plan_t.c.id, sort_by_parameter_order=True), plans)]
+        kpi_t = Kpi.__table__
+        kpi_ids = [r.id for r in connection.execute(
+            insert(kpi_t).returning(kpi_t.c.id, sort_by_parameter_order=True),
+            [{"plan_id": pid, "position": 0, "name": "オンライン申請件数", "unit": "件",
+              "direction": "increase", "baseline": 100, "baseline_text": "",
+              "baseline_label": "2023年度", "outcome": "", "note": ""} for pid in plan_ids])]
+        connection.execute(insert(KpiTarget.__table__), [
+            {"kpi_id": kid, "fiscal_year": this_fy, "value": 300, "text": "",
+             "original_text": ""} for kid in kpi_ids])
+    if reviews:
+        connection.execute(insert(Review.__table__), reviews)
+    if supporters:
+        connection.execute(insert(SupporterModel.__table__), supporters)
+    if notes:
+        connection.execute(insert(Notification.__table__), notes)
+    return ids

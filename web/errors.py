@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from web.i18n import lang
 from workflow.errors import StaleVersion
@@ -32,6 +34,21 @@ HINTS = {
 }
 
 
+def reload_url() -> str:
+    """Where "reload" leads after a 409: the page the form was on (a same-site referrer), else
+    this address if it answers GET, else the case page of a case address, else the top page."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.scheme in ("http", "https"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(request.path, method="GET")
+        return request.path
+    except (MethodNotAllowed, NotFound):
+        pass
+    case_id = (request.view_args or {}).get("case_id")
+    return url_for("cases.detail", case_id=case_id) if case_id else url_for("auth.root")
+
+
 def render_error(code: int, detail: str | None = None):
     title = TITLES.get(code, TITLES[500])()
     hint = HINTS.get(code, HINTS[500])()
@@ -39,7 +56,7 @@ def render_error(code: int, detail: str | None = None):
         body = {"type": "about:blank", "title": title, "status": code, "detail": detail or hint}
         return body, code, {"Content-Type": "application/problem+json"}
     return render_template("errors/error.html", code=code, title=title, hint=hint,
-                           detail=detail), code
+                           detail=detail, reload_url=reload_url() if code == 409 else None), code
 
 
 def init_app(app: Flask) -> None:

@@ -11,11 +11,18 @@ from web.i18n import lang
 from web.markdown import render_markdown
 from workflow.states import BY_TRIGGER, PHASES, state_label
 
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; translated where it is shown (``_(FIELD_LABELS[k])``)."""
+    return message
+
+
 FIELD_LABELS = {
-    "title": "件名", "case_type": "相談の種類", "priority": "優先度", "category": "分類",
-    "values": "VALUE", "description": "相談内容", "current_problem": "現在の課題",
-    "desired_outcome": "目指す姿", "proposal_text": "提案内容", "assignee_id": "統括室担当",
-    "department_id": "所管部局",
+    "title": N_("件名"), "case_type": N_("相談の種類"), "priority": N_("優先度"),
+    "category": N_("分類"), "values": "VALUE", "description": N_("相談内容"),
+    "current_problem": N_("現在の課題"), "desired_outcome": N_("目指す姿"),
+    "proposal_text": N_("提案内容"), "assignee_id": N_("統括室担当"),
+    "department_id": N_("所管部局"),
 }
 
 
@@ -51,7 +58,7 @@ def event_text(event) -> str:
     if event.kind == "imported":
         return _("データ取り込みで登録しました（%(source)s）", source=data.get("source", ""))
     if event.kind == "updated":
-        fields = "、".join(_(FIELD_LABELS.get(k, k)) for k in data)
+        fields = ("、" if lang() == "ja" else ", ").join(_(FIELD_LABELS.get(k, k)) for k in data)
         return _("内容を更新しました（%(fields)s）", fields=fields)
     if event.kind == "plan":
         return _("実行計画を更新しました") + (f"：{data['kpi']}" if data.get("kpi") else "")

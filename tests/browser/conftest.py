@@ -201,6 +201,9 @@ def chromium() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         skip_or_fail("Playwright for Python is not installed (pip install -e '.[test]')")
+    # Failure screenshots of an earlier run would only mislead.
+    for old in SCREENSHOTS.glob("failed-*.png"):
+        old.unlink(missing_ok=True)
     with sync_playwright() as playwright:
         try:
             browser = launch_chromium(playwright)
@@ -236,7 +239,10 @@ class Person:
             self.problems.append(f"console error on {self.page.url}: {message.text}")
 
     def _request_failed(self, request: Any) -> None:
-        if self._same_origin(request.url):
+        # ERR_ABORTED is the browser dropping a request because the page moved on (the
+        # favicon, say, when the next click comes quickly); a missing or broken resource
+        # shows up as an HTTP status below instead.
+        if self._same_origin(request.url) and request.failure != "net::ERR_ABORTED":
             self.problems.append(f"request failed: {request.method} {request.url}: "
                                  f"{request.failure}")
 
@@ -283,8 +289,9 @@ def people_in_browser(chromium, live_server, browser_people) -> Iterator[dict[st
     """role -> Person, signed in lazily (once per session) on first use."""
     class Roster(dict):
         def __missing__(self, role: str) -> Person:
+            # reduced motion: charts draw without animation, so screenshots are complete.
             context = chromium.new_context(viewport=VIEWPORT, locale="ja-JP",
-                                           timezone_id="Asia/Tokyo")
+                                           timezone_id="Asia/Tokyo", reduced_motion="reduce")
             person = Person(browser_people[role], context, live_server)
             person.sign_in()
             person.assert_clean()
@@ -319,7 +326,10 @@ def as_role(request, people_in_browser) -> Iterator[Any]:
     if getattr(request.node, "browser_failed", False):
         # What each person was looking at when the test failed.
         for person in dict.fromkeys(used):
-            person.screenshot(f"failed-{request.node.name}-{person.role}")
+            try:
+                person.screenshot(f"failed-{request.node.name}-{person.role}")
+            except Exception as exc:  # a crashed page must not hide the test's own failure
+                print(f"no screenshot of {person.role}'s page: {exc}")
     for person in used:
         # Leftovers from a failed test must not fail the next one.
         person.problems.clear()

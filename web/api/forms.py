@@ -23,4 +23,4 @@ class TokenForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    submit = SubmitField(_l("無効にする"))
+    """Only the CSRF token: revoking needs no other input."""

@@ -378,10 +378,11 @@ def _paths() -> dict:
         "/reviews": {
             "get": {"operationId": "listReviews",
                     "summary": "KPI reviews the user owns (or, as bureau manager, unowned ones)",
+                    "description": "Bureau staff, bureau managers and the office lead.",
                     "parameters": [{"name": "status", "in": "query", "required": False,
                                     "schema": string(enum=["open", "submitted"])}],
                     "responses": _responses({"200": _json_response(
-                        "Reviews", ref("ReviewList"))}, "422")},
+                        "Reviews", ref("ReviewList"))}, "403", "422")},
         },
         "/problems/{code}": {
             "get": {"operationId": "getProblemType", "summary": "What a problem type means",
@@ -405,7 +406,7 @@ def _paths() -> dict:
             "parameters": [{"name": "review_id", "in": "path", "required": True, "schema": ID}],
             "get": {"operationId": "getReview", "summary": "One KPI review of a visible case",
                     "responses": _responses({"200": _json_response(
-                        "The review", ref("Review"))}, "404")},
+                        "The review", ref("Review"))}, "403", "404")},
         },
     }
 

@@ -11,12 +11,15 @@ from web.api.auth import api_roles, api_user
 from web.api.inputs import MAX_ID, not_found, reason
 from web.api.problems import invalid
 from web.api.serializers import review_json
-from web.authz import ALL_ROLES
 from web.extensions import db
 from workflow import access
 from workflow.models import Case, Review
 
 STATUSES = ("open", "submitted")
+# As on the web: the reviews list is for those who own reviews, one review for whoever may
+# follow them up (web/reviews/routes.py).
+LIST_ROLES = ("dept_manager", "office_lead", "requester")
+READ_ROLES = ("dept_manager", "office_lead", "office", "requester", "executive")
 
 
 def _reviews():
@@ -26,7 +29,7 @@ def _reviews():
 
 
 @bp.get("/reviews")
-@api_roles(*ALL_ROLES)
+@api_roles(*LIST_ROLES)
 def list_reviews():
     """Reviews the user owns, or, as a bureau manager, unowned ones of their bureau."""
     user = api_user()
@@ -44,7 +47,7 @@ def list_reviews():
 
 
 @bp.get("/reviews/<int:review_id>")
-@api_roles(*ALL_ROLES)
+@api_roles(*READ_ROLES)
 def get_review(review_id: int):
     row = db.session.execute(_reviews().where(Review.id == review_id)).first() \
         if review_id <= MAX_ID else None

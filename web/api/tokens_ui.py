@@ -19,7 +19,7 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 
 def _page(form: TokenForm):
     me = current_user._get_current_object()
-    return render_template("api/tokens.html", form=form, revoke_form=RevokeForm(),
+    return render_template("api/tokens.html", form=form,
                            tokens=tokens.tokens_of(db.session, me), now=utcnow())
 
 

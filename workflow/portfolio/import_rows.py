@@ -7,6 +7,7 @@ bureau, or a blank title, belong to the initiative above them. Nothing here writ
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ KPI_FIELDS = ("kpi_name", "unit", "direction", "baseline", "baseline_label", "ta
               "target", "kpi_note")
 _DIRECTION_WORDS = {"増": "increase", "増やす": "increase", "増加": "increase", "up": "increase",
                     "減": "decrease", "減らす": "decrease", "減少": "decrease", "down": "decrease"}
+_PLAIN_NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?")
 _VALUE_SEPARATORS = str.maketrans(dict.fromkeys("・、,，;；/／\n", " "))
 
 
@@ -135,6 +137,8 @@ def figure(value: Any) -> Figure | None:
         except InvalidOperation:
             return Figure(None, str(value))
     text = " ".join(str(value).split())
+    if _PLAIN_NUMBER.fullmatch(text):  # most cells: skip the plan's full cell grammar
+        return Figure(Decimal(text.replace(",", "")))
     printed, original = split_revised(text)
     number = parse_number(printed)
     return Figure(number, "" if number is not None else text, original)

@@ -93,11 +93,9 @@ class ImportReport:
         return f"{issue.row}行目" if lang == "ja" else f"row {issue.row}"
 
 
-def _department_resolver(session: Session):
-    rows = session.execute(select(Department.id, Department.name, Department.code,
-                                  Department.name_en).where(Department.active.is_(True))).all()
-    by_name = {name: dept_id for dept_id, name, _c, _e in rows}
-    by_ref = {ref.lower(): name for _i, name, code, en in rows for ref in (code, en) if ref}
+def _department_resolver(departments: list[Department]):
+    by_name = {d.name: d.id for d in departments}
+    by_ref = {ref.lower(): d.name for d in departments for ref in (d.code, d.name_en) if ref}
     cache: dict[str, tuple] = {}
 
     def one(text: str) -> str | None:
@@ -208,12 +206,12 @@ def _match(session: Session, drafts: list[InitiativeDraft]) -> dict[int, Case]:
     return matches
 
 
-def read_drafts(session: Session, data: bytes, filename: str, options: ImportOptions,
-                report: ImportReport) -> list[InitiativeDraft]:
+def read_drafts(departments: list[Department], data: bytes, filename: str,
+                options: ImportOptions, report: ImportReport) -> list[InitiativeDraft]:
     """Read and validate the file; the report gets its shape. Raises ``ImportFileError``."""
     table = read_table(data, filename, options.sheet)
     report.kind, report.encoding, report.sheet = table.kind, table.encoding, table.sheet
-    resolver = _department_resolver(session)
+    resolver = _department_resolver(departments)
     if table.records is not None:
         if not table.records:
             raise ImportFileError("取り込む取組がありません（空の配列です）。",
@@ -246,7 +244,10 @@ def import_file(session: Session, data: bytes, filename: str, *, actor: User | N
         raise AccessDenied("データを取り込む権限がありません", "You may not import data")
     now = now or utcnow()
     report = ImportReport(source=filename, kind="", dry_run=options.dry_run)
-    drafts = read_drafts(session, data, filename, options, report)
+    # Held for the whole import: the session's identity map keeps objects only weakly, and
+    # validate_fields' session.get() would otherwise query the department again on every row.
+    departments = list(session.scalars(select(Department).where(Department.active.is_(True))))
+    drafts = read_drafts(departments, data, filename, options, report)
     report.initiatives = len(drafts)
     total, done = 2 * len(drafts), 0
 
@@ -284,6 +285,7 @@ def import_file(session: Session, data: bytes, filename: str, *, actor: User | N
     writer = Writer(session, actor, filename, now, advance)
     try:
         writer.create([(d, clean[id(d)]) for d in valid if id(d) not in matches])
+        writer.preload(list(matches.values()))
         for d in valid:
             if id(d) in matches:
                 for ja, en in writer.update(matches[id(d)], d, clean[id(d)]):
