@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from notifications.locks import try_sweep_lock
 from notifications.messages import render
 from notifications.outbox import Pending, Recipient, enqueue
 from notifications.settings import NotificationSettings
@@ -30,6 +31,7 @@ LOOKAHEAD_DAYS = 31
 class SweepResult:
     pending: list[Pending] = field(default_factory=list)
     stamps: dict[int, str] = field(default_factory=dict)  # review id -> stage sent
+    skipped: bool = False  # another scheduler held the sweep's lock
 
     def describe(self) -> list[str]:
         return [f"{p.recipient.email}\t{p.reason}\t{p.message.subject}" for p in self.pending]
@@ -192,6 +194,9 @@ def sweep_reviews(session: Session, now: datetime | None = None, *,
     """Queue today's review reminders and stamp them, in one transaction."""
     now = now or utcnow()
     policy = policy or ReminderPolicy.from_environment()
+    if not dry_run and not try_sweep_lock(session, "reviews"):
+        session.rollback()
+        return SweepResult(skipped=True)
     result = review_reminders(session, now, policy, settings)
     if dry_run:
         session.rollback()
@@ -209,6 +214,9 @@ def sweep_stale_work(session: Session, now: datetime | None = None, *,
                      dry_run: bool = False) -> SweepResult:
     now = now or utcnow()
     policy = policy or ReminderPolicy.from_environment()
+    if not dry_run and not try_sweep_lock(session, "stale_work"):
+        session.rollback()
+        return SweepResult(skipped=True)
     result = stale_work(session, now, policy, settings)
     if dry_run:
         session.rollback()

@@ -20,8 +20,8 @@ from workflow.office import add_supporter
 from workflow.plans import KpiInput, plan_for, save_actual, save_kpi
 from workflow.portfolio.hq_report import (
     as_of_label,
-    build_hq_report,
     bucket,
+    build_hq_report,
     default_as_of,
     hq_data,
 )

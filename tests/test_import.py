@@ -22,7 +22,7 @@ from web.cli import main
 from workflow import engine
 from workflow.errors import AccessDenied
 from workflow.models import AuditEvent, Case, Department, Kpi, Plan, Review
-from workflow.portfolio.importer import ImportOptions, import_file
+from workflow.portfolio.importer import import_file
 
 HEADER = ["取組名", "所管局", "状況", "概要", "KGI", "KPI名", "単位", "基準値（2023年度末現在）",
           "2025年度目標", "R8目標", "2024年度実績"]
@@ -188,7 +188,8 @@ def test_json_in_the_action_plan_shape(cli, session, tmp_path):
     assert case.values == ["service"] and case.state == "solution_poc"  # 実証を開始 → 実証中
     kpi = kpis_of(session, case)["オンライン申請率"]
     assert (kpi.target_for(2025).value, kpi.target_for(2025).original_value) == (50, 40)
-    assert session.scalar(select(Plan.kgi).where(Plan.case_id == case.id)) == "申請の100%をオンラインで"
+    kgi = session.scalar(select(Plan.kgi).where(Plan.case_id == case.id))
+    assert kgi == "申請の100%をオンラインで"
 
 
 # --- the validation report and all-or-nothing -----------------------------------------------
@@ -197,8 +198,10 @@ def test_json_in_the_action_plan_shape(cli, session, tmp_path):
 BAD_ROWS = [*ROWS,
             ["存在しない局の取組", "未来局", "実施中", "", "", "", "", "", "", "", ""],
             ["状況の分からない取組", "福祉局", "様子見", "", "", "", "", "", "", "", ""],
-            ["目標が大きすぎる取組", "福祉局", "実施中", "", "", "指標", "件", "1", "1,000,000,000,000,000",
-             "", ""]]
+            ["目標が大きすぎる取組", "福祉局", "実施中", "", "", "指標", "件", "1",
+             "1,000,000,000,000,000", "", ""]]
+VALID = {"窓口手続のオンライン化", "消防アプリの実証", "スマートメーターの検討"}
+SIMPLE = ["取組名", "所管", "状況"]
 
 
 def test_one_invalid_row_writes_nothing(cli, session, tmp_path):
@@ -219,7 +222,7 @@ def test_skip_invalid_imports_the_valid_rows_and_lists_the_rest(cli, session, tm
     assert result.exit_code == 0, result.output
     assert "新規 3件" in result.output and "スキップ 3件" in result.output
     assert "未来局" in result.output
-    assert set(cases(session)) == {"窓口手続のオンライン化", "消防アプリの実証", "スマートメーターの検討"}
+    assert set(cases(session)) == VALID
 
 
 def test_dry_run_reports_and_writes_nothing(cli, session, tmp_path):
@@ -308,10 +311,10 @@ def test_reimport_matches_by_external_id_before_title(session):
 
 
 def test_reimport_never_moves_a_case(session, people):
-    text = clerk_csv([["移動しない取組", "福祉局", "検討中"]], ["取組名", "所管", "状況"], title=False)
+    text = clerk_csv([["移動しない取組", "福祉局", "検討中"]], SIMPLE, title=False)
     import_file(session, text.encode(), "a.csv")
     case = cases(session)["移動しない取組"]
-    moved = clerk_csv([["移動しない取組", "福祉局", "完了"]], ["取組名", "所管", "状況"], title=False)
+    moved = clerk_csv([["移動しない取組", "福祉局", "完了"]], SIMPLE, title=False)
     report = import_file(session, moved.encode(), "a.csv")
     assert cases(session)["移動しない取組"].state == case.state == "consultation_study"
     assert any("状態は変更しません" in w.ja for w in report.warnings)
@@ -321,7 +324,7 @@ def test_reimport_never_moves_a_case(session, people):
 
 
 def test_imported_cases_move_on_through_the_engine(session, people):
-    text = clerk_csv([["福祉の窓口改革", "福祉局", "検討中"]], ["取組名", "所管", "状況"], title=False)
+    text = clerk_csv([["福祉の窓口改革", "福祉局", "検討中"]], SIMPLE, title=False)
     import_file(session, text.encode(), "a.csv", actor=people["office_lead"])
     case = cases(session)["福祉の窓口改革"]
     result = engine.fire(session, case, "decide_go", people["dept_manager"])
@@ -338,7 +341,8 @@ def test_cases_imported_in_review_get_review_obligations(session, make_user):
     online = cases(session)["窓口手続のオンライン化"]
     reviews = session.scalars(select(Review).where(Review.case_id == online.id)
                               .order_by(Review.fiscal_year)).all()
-    assert [(r.fiscal_year, r.owner_id) for r in reviews] == [(2025, manager.id), (2026, manager.id)]
+    assert [(r.fiscal_year, r.owner_id) for r in reviews] == [(2025, manager.id),
+                                                               (2026, manager.id)]
     plan = session.scalar(select(Plan).where(Plan.case_id == online.id))
     assert plan.approved_at is not None
 

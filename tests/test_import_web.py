@@ -65,7 +65,8 @@ def test_check_map_and_import(auth, people, session):
     assert done.status_code == 200, body
     assert "取り込みが完了しました" in body
     found = {c.title: c.state for c in cases(session)}
-    assert found == {"窓口のオンライン化": "review_monitoring", "庁内チャットの試行": "solution_poc"}
+    assert found == {"窓口のオンライン化": "review_monitoring",
+                     "庁内チャットの試行": "solution_poc"}
     event = session.scalar(select(AuditEvent).where(AuditEvent.kind == "imported").limit(1))
     assert event.actor_id == people["office_lead"].id and event.data["source"] == "取組一覧.csv"
     # The staged file is gone: the same token cannot import twice.

@@ -176,3 +176,21 @@ def test_proposal_waiting_nudges_bureau_manager(session, people):
     nudges = inbox(session, "decision_stale")
     assert [n.recipient_id for n in nudges] == [people["dept_manager"].id]
     assert "提案" in nudges[0].subject
+
+
+def test_second_scheduler_does_nothing_while_the_first_holds_the_lock(engine, session, people,
+                                                                      live_case):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks exist on PostgreSQL; SQLite has a single writer")
+    from notifications.locks import try_sweep_lock
+
+    first = make_session_factory(engine)()
+    try:
+        assert try_sweep_lock(first, "reviews")  # held until `first` ends its transaction
+        result = sweep_reviews(session, at(date(2026, 6, 1)), policy=POLICY, settings=SETTINGS)
+        assert result.skipped and inbox(session) == []
+    finally:
+        first.rollback()
+        first.close()
+    result = sweep_reviews(session, at(date(2026, 6, 1)), policy=POLICY, settings=SETTINGS)
+    assert not result.skipped and [n.reason for n in inbox(session)] == ["review_due"]

@@ -57,9 +57,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import admin, api, auth, cases, dashboard, data, inbox, office, plans, reviews, tasks
+    from web import (admin, api, auth, cases, dashboard, data, health, inbox, office, plans,
+                     reviews, tasks)
 
-    for module in (auth, cases, plans, office, reviews, dashboard, tasks, inbox, admin, api, data):
+    for module in (auth, cases, plans, office, reviews, dashboard, tasks, inbox, admin, api, data,
+                   health):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.account_bp)
 
