@@ -158,13 +158,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--requests", type=int, help="timed requests per page (default 50)")
     parser.add_argument("--profile", action="store_true", help="profile each page")
     parser.add_argument("--pages", help="comma-separated subset, e.g. board,case")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database (its path is printed) for a closer look")
     args = parser.parse_args(argv)
     n_cases = args.cases or (1_000 if args.quick else 10_000)
     n_requests = args.requests or (20 if args.quick else 50)
     started = time.perf_counter()
 
     with tempfile.TemporaryDirectory(prefix="dxflow-bench-web-") as tmp:
-        directory = Path(tmp)
+        directory = Path(tempfile.mkdtemp(prefix="dxflow-bench-web-")) if args.keep else Path(tmp)
         url, world = build(directory, n_cases)
         app = create_app({
             "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32),
@@ -179,6 +181,8 @@ def main(argv: list[str] | None = None) -> dict:
                 db.session.remove()
                 db.engine.dispose()
 
+    if args.keep:
+        log(f"database kept: {url}")
     figures.update({
         "python": platform.python_version(), "sqlalchemy": sqlalchemy.__version__,
         "sqlite": sqlite3.sqlite_version, "cpus": os.cpu_count(),

@@ -267,7 +267,7 @@ class Person:
         page.get_by_label("パスワード").fill(PASSWORD)
         page.get_by_role("button", name="ログイン").click()
         page.wait_for_url(self.url(HOME_PATH[self.role]))
-        # The header names the person and their role: the session really is theirs.
+        # The header names the person: the session really is theirs.
         assert self.account.name in page.locator(".user-name").inner_text()
 
     def screenshot(self, name: str, *, full_page: bool = True) -> Path:
@@ -314,7 +314,10 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def as_role(request, people_in_browser) -> Iterator[Any]:
-    """``as_role("office")`` → that role's signed-in Person; checked clean after the test."""
+    """``as_role("office")`` → that role's signed-in Person (tests call ``assert_clean``).
+
+    After a failed test each person's page is saved as failed-<test>-<role>.png, and what
+    went wrong on it is forgotten so that it does not fail the next test too."""
     used: list[Person] = []
 
     def get(role: str) -> Person:
