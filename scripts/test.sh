@@ -21,13 +21,6 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e '.[test]'
 
-# Compiled .mo catalogues are build output, not committed. The .po check avoids
-# pybabel's crash on a translations dir that has no catalogue yet.
-if [[ -d web/translations ]] && command -v pybabel >/dev/null &&
-    [[ -n $(find web/translations -name '*.po' -print -quit) ]]; then
-    pybabel -q compile -d web/translations
-fi
-
 # Any non-zero pytest exit fails the command, including 5 (no tests collected):
 # a CI run that tested nothing must not pass.
 # -p no:benchmark: the machine image ships pytest-benchmark, whose warning under

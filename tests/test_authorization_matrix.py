@@ -68,6 +68,36 @@ def test_every_route_carries_a_role_mark():
                          f"(web/api/auth.py): {missing}")
 
 
+def test_an_unmarked_route_would_be_caught():
+    """The check itself: a view registered without a mark is reported."""
+    from web import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "SECRET_KEY": "self-test"})
+    app.add_url_rule("/__unmarked__", "unmarked", lambda: "hello")
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "unmarked")
+    with pytest.raises(LookupError):
+        mark_of(app, rule)
+
+
+def test_the_oracle_flags_wrong_answers():
+    """The check itself: what it must refuse, it refuses."""
+    from werkzeug.wrappers import Response
+
+    rule = next(r for r in RULES if r.endpoint == "admin.users")
+    ok, forbidden = Response("ok", 200), Response("no", 403)
+    to_login = Response("", 302, headers={"Location": "/login?next=/admin/users"})
+    assert check(rule, "requester", frozenset({"admin"}), "session", ok)
+    assert check(rule, "admin", frozenset({"admin"}), "session", forbidden)
+    assert check(rule, ANONYMOUS, frozenset({"admin"}), "session", ok)
+    assert check(rule, "admin", frozenset({"admin"}), "session", Response("x", 500))
+    assert check(rule, "admin", frozenset({"admin"}), "session", Response("x", 404))
+    assert check(rule, "admin", frozenset({"admin"}), "session", to_login)
+    assert check(rule, ANONYMOUS, frozenset({"admin"}), "session", to_login) is None
+    assert check(rule, "requester", frozenset({"admin"}), "session", forbidden) is None
+    assert check(rule, "admin", frozenset({"admin"}), "session", ok) is None
+
+
 def test_marks_name_only_known_roles():
     unknown = {rule_id(r): sorted(set(mark_of(APP, r)[0]) - set(ROLES)) for r in RULES
                if mark_of(APP, r)[0] is not None and set(mark_of(APP, r)[0]) - set(ROLES)}

@@ -56,6 +56,7 @@ def test_check_map_and_import(auth, people, session):
     assert "取り込み内容の確認" in html and "まだ何も書き込んでいません" in html
     assert "担当メモ" in html  # the unknown column, offered for mapping
     assert "試行中" in html and "状況「試行中」を段階に対応付けられません" in html
+    assert '<td class="where">3行目</td>' in html
     assert cases(session) == []
 
     fields = confirm_fields(html)

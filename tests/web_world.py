@@ -1,13 +1,18 @@
-"""A small, realistic world for the web's cross-cutting tests (authorisation matrix, CSRF, errors).
+"""A small, realistic world for the web's cross-cutting tests (matrix, CSRF, errors, counts).
 
-One user per role (bureau roles in the Welfare Bureau, office roles in the Digital Office), a
-Welfare Bureau case in ``planning_plan`` with a complete plan (KGI, a KPI with a target), an
-expert and an office member as supporters, a KPI review, an attachment, an inbox message per
-user, a dead-letter e-mail, an API token per user and an upcoming substitution per pair; plus a
-case of another bureau (Finance) that the Welfare Bureau must never reach.
+One user per role (bureau roles in the Welfare Bureau, office roles in the Digital Office);
+a Welfare Bureau case in ``planning_plan`` with a complete plan (KGI, a KPI with a target), an
+expert and an office member as supporters and an attachment; a second Welfare case live in
+``review_monitoring`` whose KPI review (created by go_live) is open; an inbox message per user,
+a dead-letter e-mail, an API token per user and an upcoming substitution per user who may name
+one; plus a case of another bureau (Finance) the Welfare Bureau must never reach. Everything is
+made through the workflow functions and the engine.
 
-Users get a cheap Argon2 hash (same algorithm, minimal cost) so that signing everyone in per
-test costs milliseconds rather than most of a second each.
+``make_template`` builds the world once (per test module) and signs everyone in; each test
+then gets a copy of that database (``WorldTemplate.app``) and clients carrying the saved
+session cookies (``Visitor``). Users get a cheap Argon2 hash (same algorithm, minimal cost).
+
+``bulk_portfolio`` adds many cases cheaply with SQLAlchemy Core (query counts, bench/web.py).
 """
 
 from __future__ import annotations

@@ -40,4 +40,5 @@ def from_environment() -> dict:
         "LOGIN_MAX_FAILURES": int(wf_config.env("LOGIN_MAX_FAILURES", "5") or 5),
         "LOGIN_LOCK_MINUTES": int(wf_config.env("LOGIN_LOCK_MINUTES", "15") or 15),
         "WTF_CSRF_TIME_LIMIT": None,
+        "API_RATE_LIMIT": wf_config.env("API_RATE_LIMIT") or "120 per minute",
     }

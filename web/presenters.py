@@ -55,6 +55,8 @@ def event_text(event) -> str:
                  src=state_label(event.from_state, lang()), dst=state_label(event.to_state, lang()))
     if event.kind == "created":
         return _("案件を登録しました")
+    if event.kind == "imported" and data.get("action") == "update":
+        return _("データ取り込みで更新しました（%(source)s）", source=data.get("source", ""))
     if event.kind == "imported":
         return _("データ取り込みで登録しました（%(source)s）", source=data.get("source", ""))
     if event.kind == "updated":

@@ -37,6 +37,10 @@ KIND_LABELS = {
     "password": _l("パスワード変更"),
     "user_admin": _l("ユーザー管理"),
     "department_admin": _l("部局管理"),
+    "api_token": _l("APIトークン"),
+    "substitution": _l("代理者の設定"),
+    "preferences": _l("通知の設定"),
+    "outbox_admin": _l("通知の再送"),
 }
 ACTION_LABELS = {
     "create": _l("作成"),
@@ -45,6 +49,10 @@ ACTION_LABELS = {
     "reactivate": _l("再有効化"),
     "unlock": _l("ロック解除"),
     "reset_password": _l("パスワード再発行"),
+    "revoke": _l("失効"),
+    "retry": _l("再送"),
+    "added": _l("追加"),
+    "removed": _l("削除"),
 }
 DATA_LABELS = {
     **{k: _l(v) for k, v in FIELD_LABELS.items()},

@@ -403,7 +403,8 @@ class RowReader:
         elif reading.state is None:
             draft.error(row, column,
                         f"状況「{status[:40]}」を段階に対応付けられません。「検討中」「実証中」"
-                        "「実施中」などで書くか、--status-map で指定してください",
+                        "「実施中」などの言葉で書くか、取り込み後の段階を指定してください"
+                        "（コマンドでは --status-map）",
                         f"Status '{status[:40]}' maps to no state; use --status-map WORD=STATE",
                         code="unknown_status", value=status)
         else:
