@@ -16,6 +16,9 @@ class InsecureConfiguration(RuntimeError):
 def create_app(config: dict | None = None) -> Flask:
     settings = web_config.from_environment()
     settings.update(config or {})
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A pre-ping per checkout buys nothing on a local file and costs every transition.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     app = Flask(__name__, instance_path=settings["DXFLOW_INSTANCE_DIR"])
     app.config.update(settings)
     check_secret_key(app)

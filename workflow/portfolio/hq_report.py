@@ -117,7 +117,7 @@ def support_at(session: Session, moments: dict[int, datetime]) -> dict[str, dict
     if not moments:
         return {key: {} for key in metrics.SUPPORT_KPI_TARGETS}
     years = sorted(moments)
-    m = metrics._milestones()  # noqa: SLF001 - the same per-case milestones the dashboard reads
+    m = metrics._milestones()  # the same per-case milestones the dashboard reads
     with_firm = exists().where(Supporter.case_id == m.c.case_id, Supporter.kind == "consultant")
 
     def before(column, moment, *conditions):
