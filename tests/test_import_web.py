@@ -70,6 +70,8 @@ def test_check_map_and_import(auth, people, session):
                      "庁内チャットの試行": "solution_poc"}
     event = session.scalar(select(AuditEvent).where(AuditEvent.kind == "imported").limit(1))
     assert event.actor_id == people["office_lead"].id and event.data["source"] == "取組一覧.csv"
+    history = auth.client.get(f"/cases/{event.case_id}").get_data(as_text=True)
+    assert "データ取り込みで登録しました（取組一覧.csv）" in history
     # The staged file is gone: the same token cannot import twice.
     again = auth.client.post("/data/import/confirm", data=fields, follow_redirects=True)
     assert "有効期限が切れました" in again.get_data(as_text=True)

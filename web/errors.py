@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from web.i18n import lang
 from workflow.errors import StaleVersion
@@ -43,7 +43,7 @@ def reload_url() -> str:
     try:
         current_app.url_map.bind_to_environ(request.environ).match(request.path, method="GET")
         return request.path
-    except (MethodNotAllowed, NotFound):
+    except HTTPException:  # POST-only (405), unknown (404) or a redirect
         pass
     case_id = (request.view_args or {}).get("case_id")
     return url_for("cases.detail", case_id=case_id) if case_id else url_for("auth.root")

@@ -380,10 +380,11 @@ def portfolio_figures(session: Session, years=PLAN_YEARS, *,
 
 
 def data_version(session: Session) -> tuple:
-    """Changes whenever a figure may have: every write appends an audit event, and supporters
-    (which the expert KPI reads directly) are counted too. One cheap statement."""
+    """Changes whenever a figure may have: every transition, creation or edit of a case moves
+    its ``updated_at`` (indexed), and supporters (which the expert KPI reads directly) are
+    counted too; sign-ins and other audit events leave it alone. One cheap statement."""
     return tuple(session.execute(select(
-        select(func.max(AuditEvent.id)).scalar_subquery(),
+        select(func.max(Case.updated_at)).scalar_subquery(),
         select(func.count(Supporter.id)).scalar_subquery(),
         select(func.max(Supporter.id)).scalar_subquery(),
         select(func.count(Case.id)).scalar_subquery(),

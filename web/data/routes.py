@@ -101,7 +101,9 @@ def import_upload():
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data, filename = upload.read(), upload.filename or "upload"
+        # Old browsers send the whole client path ("C:\\...\\取組一覧.csv"): keep the name.
+        filename = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+        data = upload.read()
         sheet = (form.sheet.data or "").strip()
         try:
             report = _run(data, filename, sheet, form.skip_invalid.data, True, {}, {})

@@ -25,6 +25,8 @@ class Case(Base, Timestamped):
     __table_args__ = (
         UniqueConstraint("fiscal_year", "seq", name="uq_cases_fiscal_year_seq"),
         Index("ix_cases_department_state", "department_id", "state"),
+        # Lists sort by last update; the dashboard reads max(updated_at) as its data version.
+        Index("ix_cases_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

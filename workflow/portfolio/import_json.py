@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import Any
 
 from workflow.portfolio.action_plan import PlanKpi, parse_action_plan
-from workflow.portfolio.import_rows import Figure, InitiativeDraft, KpiDraft, RowReader
+from workflow.portfolio.import_drafts import Figure, InitiativeDraft, KpiDraft
+from workflow.portfolio.import_rows import RowReader
 
 _KEYS = {"title": "title", "external_id": "external_id", "category": "category",
          "summary": "description", "status": "status", "kgi": "kgi", "kgi_note": "kgi_note",

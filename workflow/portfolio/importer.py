@@ -31,8 +31,9 @@ from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Case, Department, User, utcnow
 from workflow.portfolio.departments import match_department, split_departments
 from workflow.portfolio.headers import FIELDS, Column, ColumnPlan, plan_columns
+from workflow.portfolio.import_drafts import InitiativeDraft, Issue
 from workflow.portfolio.import_json import drafts_from_records
-from workflow.portfolio.import_rows import InitiativeDraft, Issue, RowReader
+from workflow.portfolio.import_rows import RowReader
 from workflow.portfolio.import_status import PhaseRule
 from workflow.portfolio.import_writer import CASE_FIELDS, Writer
 from workflow.portfolio.readers import ImportFileError, SourceTable, read_table
