@@ -404,3 +404,18 @@ def test_every_plan_form_carries_the_case_version(client, auth, session, people,
     for form in forms:
         assert f'name="version" value="{version}"' in form
     assert csrf_token(client, plan_url(planning_case))
+
+
+def test_review_cadence_is_chosen_in_the_plan_editor(client, auth, session, people):
+    from tests.workflow_helpers import new_case, walk_to
+    from workflow.plans import plan_for
+
+    case = new_case(session, people["requester"])
+    walk_to(session, case, "planning_plan", people)
+    auth.login(people["requester"])
+    url = f"/cases/{case.id}/plan"
+    page = client.get(url).get_data(as_text=True)
+    assert "KPI評価の頻度" in page
+    auth.post(url, {"section": "plan", "version": case.version, "review_cadence": "quarterly"})
+    session.expire_all()
+    assert plan_for(session, case).review_cadence == "quarterly"

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from notifications.settings import NotificationSettings, SmtpSettings
 from notifications.sweeps import sweep_reviews, sweep_stale_work
-from tests.workflow_helpers import walk_to, new_case
+from tests.workflow_helpers import new_case, walk_to
 from workflow.business_days import add_business_days, is_business_day
 from workflow.db import make_session_factory
 from workflow.fiscal import TOKYO
@@ -194,3 +194,25 @@ def test_second_scheduler_does_nothing_while_the_first_holds_the_lock(engine, se
         first.close()
     result = sweep_reviews(session, at(date(2026, 6, 1)), policy=POLICY, settings=SETTINGS)
     assert not result.skipped and [n.reason for n in inbox(session)] == ["review_due"]
+
+
+def test_quarterly_cadence_chosen_in_the_plan_creates_check_ins(session, people):
+    from workflow.plans import update_plan
+
+    case = new_case(session, people["requester"])
+    walk_to(session, case, "planning_plan", people, LIVE)
+    update_plan(session, case, people["requester"], {"review_cadence": "quarterly"}, now=LIVE)
+    walk_to(session, case, "review_monitoring", people, LIVE, satisfy=False)
+    periods = session.scalars(select(Review.period).where(Review.case_id == case.id,
+                                                          Review.fiscal_year == 2025)).all()
+    assert sorted(periods) == ["FY", "Q1", "Q2", "Q3"]
+
+
+def test_an_unknown_cadence_is_refused(session, people):
+    from workflow.errors import InvalidInput
+    from workflow.plans import update_plan
+
+    case = new_case(session, people["requester"])
+    walk_to(session, case, "planning_plan", people, LIVE)
+    with pytest.raises(InvalidInput):
+        update_plan(session, case, people["requester"], {"review_cadence": "weekly"}, now=LIVE)

@@ -60,8 +60,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import (admin, api, auth, cases, dashboard, data, health, inbox, office, plans,
-                     reviews, tasks)
+    from web import (
+        admin,
+        api,
+        auth,
+        cases,
+        dashboard,
+        data,
+        health,
+        inbox,
+        office,
+        plans,
+        reviews,
+        tasks,
+    )
 
     for module in (auth, cases, plans, office, reviews, dashboard, tasks, inbox, admin, api, data,
                    health):

@@ -26,8 +26,17 @@ from workflow.errors import (
     UnknownTrigger,
 )
 from workflow.models import AuditEvent, Case, Plan, utcnow
-from workflow.states import BY_TRIGGER, CLOSED_STATES, TRANSITIONS, Reason, Transition
-from workflow.states import GuardContext, NoTransition, destination, state_label
+from workflow.states import (
+    BY_TRIGGER,
+    CLOSED_STATES,
+    TRANSITIONS,
+    GuardContext,
+    NoTransition,
+    Reason,
+    Transition,
+    destination,
+    state_label,
+)
 
 _CASES = Case.__table__
 _EVENTS = AuditEvent.__table__

@@ -97,7 +97,11 @@ def update_plan(session: Session, case: Case, actor: User, changes: dict, *,
             errors["security_checklist"] = [Reason(
                 "invalid_checklist", "チェックリストの回答が正しくありません",
                 "Invalid checklist answer")]
-    unknown = set(changes) - set(PLAN_FIELDS) - {"security_checklist"}
+    cadence = changes.get("review_cadence", ...)
+    if cadence not in (..., None, "yearly", "quarterly"):
+        errors["review_cadence"] = [Reason("invalid_cadence", "評価の頻度を選んでください",
+                                           "Choose a review cadence")]
+    unknown = set(changes) - set(PLAN_FIELDS) - {"security_checklist", "review_cadence"}
     if unknown:
         errors.update({k: [Reason("unknown_field", f"項目「{k}」はありません", f"No field '{k}'")]
                        for k in unknown})
@@ -109,6 +113,9 @@ def update_plan(session: Session, case: Case, actor: User, changes: dict, *,
         if key in changes and (changes[key] or "").strip() != getattr(plan, key):
             diff[key] = True
             setattr(plan, key, (changes[key] or "").strip())
+    if cadence is not ... and cadence != plan.review_cadence:
+        diff["review_cadence"] = True
+        plan.review_cadence = cadence
     if checklist is not None:
         merged = {k: v for k, v in {**plan.security_checklist, **checklist}.items() if v}
         if merged != plan.security_checklist:

@@ -7,8 +7,8 @@ closure): the sweep in ``notifications.sweeps`` asks which stage is due and stam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from workflow import config
 from workflow.business_days import add_business_days, business_days_between, is_business_day

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
-from web.form_choices import options
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from web.form_choices import options
 
 
 class LoginForm(FlaskForm):

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from web.authz import ANY_SIGNED_IN, acting_principal, get_case_or_404, principals, roles
+from web.cases import bp
 from web.cases.forms import CaseForm, CommentForm, TransitionForm
 from web.cases.queries import CaseFilters, visible_cases
 from web.extensions import db
 from web.i18n import lang
-from web.cases import bp
 from workflow import access, engine
 from workflow.cases import create_case, may_edit_fields, update_case
 from workflow.comments import add_comment

@@ -81,6 +81,9 @@ class PlanForm(FlaskForm):
     kgi = TextAreaField(_l("KGI（2030年の目標）"), validators=[Length(max=5000)])
     kgi_note = TextAreaField(_l("KGIの補足"), validators=[Length(max=5000)])
     outcome = TextAreaField(_l("アウトカムの視点"), validators=[Length(max=5000)])
+    review_cadence = SelectField(_l("KPI評価の頻度"), validators=[Optional()], choices=options([
+        ("", _l("標準（システムの設定に従う）")), ("yearly", _l("年度ごと（年度終了後）")),
+        ("quarterly", _l("四半期ごとの確認と年度ごとの評価"))]))
 
     TEXT_FIELDS = ("as_is_notes", "to_be_notes", "kgi", "kgi_note", "outcome")
 
@@ -91,8 +94,10 @@ class PlanForm(FlaskForm):
         """The plan fields for ``workflow.plans.update_plan``: only the texts that were posted
         (a field missing from the request is left alone, not emptied), and answered items."""
         answers = {key: f.data for key, f in self.checklist_fields() if f.data}
-        return {**{name: self[name].data or "" for name in self.TEXT_FIELDS if name in posted},
-                "security_checklist": answers}
+        changes = {name: self[name].data or "" for name in self.TEXT_FIELDS if name in posted}
+        if "review_cadence" in posted:
+            changes["review_cadence"] = self.review_cadence.data or None
+        return {**changes, "security_checklist": answers}
 
 
 for _key in SECURITY_CHECKLIST:

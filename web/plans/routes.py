@@ -55,6 +55,7 @@ def _plan_data(plan: Plan | None) -> dict:
         return {}
     data = {name: getattr(plan, name) for name in PlanForm.TEXT_FIELDS}
     data.update({f"check_{k}": v for k, v in plan.security_checklist.items()})
+    data["review_cadence"] = plan.review_cadence or ""
     return data
 
 

@@ -3,8 +3,8 @@
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
 from .case import Attachment, Case, CaseNumberCounter, Comment, Supporter
-from .org import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, Substitution, User
 from .notification import Notification, NotificationPreference, SchedulerHeartbeat
+from .org import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, Substitution, User
 from .plan import Kpi, KpiActual, KpiTarget, Plan
 from .review import Review
 from .token import ApiToken
