@@ -35,8 +35,9 @@ TODAY = date(2026, 6, 1)  # a Monday
 def populate(engine, n: int) -> None:
     now = datetime(2026, 4, 1, tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(insert(Department), [{"id": 1, "code": "welfare", "name": "福祉局", "name_en": "Welfare",
-                                           "kind": "bureau", "sort_order": 1, "active": True}])
+        conn.execute(insert(Department), [{"id": 1, "code": "welfare", "name": "福祉局",
+                                           "name_en": "Welfare", "kind": "bureau", "sort_order": 1,
+                                           "active": True}])
         conn.execute(insert(User), [
             {"id": 1, "email": "manager@city.example", "name": "所属長", "role": "dept_manager",
              "department_id": 1, "password_hash": "", "language": "ja", "active": True,
@@ -46,17 +47,18 @@ def populate(engine, n: int) -> None:
              "failed_logins": 0, "email_reminders": True, "created_at": now, "updated_at": now},
         ])
         conn.execute(insert(Case), [
-            {"id": i, "number": f"DX-2025-{i:06d}", "fiscal_year": 2025, "seq": i, "title": f"案件{i}",
-             "department_id": 1, "state": "review_monitoring", "version": 1, "values": [],
-             "case_type": "dx_project", "priority": "normal", "description": "", "current_problem": "",
-             "desired_outcome": "", "proposal_text": "", "created_at": now, "updated_at": now}
+            {"id": i, "number": f"DX-2025-{i:06d}", "fiscal_year": 2025, "seq": i,
+             "title": f"案件{i}", "department_id": 1, "state": "review_monitoring", "version": 1,
+             "values": [], "case_type": "dx_project", "priority": "normal", "description": "",
+             "current_problem": "", "desired_outcome": "", "proposal_text": "", "created_at": now,
+             "updated_at": now}
             for i in range(1, n + 1)])
         # Due dates spread so that on TODAY every review is at some reminder stage.
         offsets = [-20, -14, -7, -3, 0, 3, 7, 10, 15, 20]
         conn.execute(insert(Review), [
-            {"id": i, "case_id": i, "owner_id": 1 if i % 2 else None, "fiscal_year": 2025, "period": "FY",
-             "due_date": TODAY + timedelta(days=offsets[i % len(offsets)]), "status": "open",
-             "comment": "", "next_actions": "", "created_at": now}
+            {"id": i, "case_id": i, "owner_id": 1 if i % 2 else None, "fiscal_year": 2025,
+             "period": "FY", "due_date": TODAY + timedelta(days=offsets[i % len(offsets)]),
+             "status": "open", "comment": "", "next_actions": "", "created_at": now}
             for i in range(1, n + 1)])
 
 
@@ -99,7 +101,8 @@ def main() -> None:
         _s, small_statements, _q = timed_sweep(make_session_factory(small), small, TODAY, settings)
         engine.dispose()
         small.dispose()
-    print(f"{n} open reviews: busy sweep {busy_s:.2f} s ({queued} reminders, {busy_statements} statements); "
+    print(f"{n} open reviews: busy sweep {busy_s:.2f} s ({queued} reminders, "
+          f"{busy_statements} statements); "
           f"repeat sweep {quiet_s:.2f} s ({again} reminders, {quiet_statements} statements); "
           f"100 reviews: {small_statements} statements")
     print(json.dumps({

@@ -41,7 +41,8 @@ def review_ics(notification: Notification, base_url: str) -> bytes:
     return cal.to_ical()
 
 
-def build_email(notification: Notification, recipient: User, settings: NotificationSettings) -> EmailMessage:
+def build_email(notification: Notification, recipient: User,
+                settings: NotificationSettings) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = notification.subject  # email.policy encodes non-ASCII as RFC 2047
     message["From"] = settings.smtp.sender
@@ -50,7 +51,8 @@ def build_email(notification: Notification, recipient: User, settings: Notificat
     message.set_content(notification.body, charset="utf-8")
     paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>"
                          for p in notification.body.split("\n\n") if p.strip())
-    message.add_alternative(f"<html><body>{paragraphs}</body></html>", subtype="html", charset="utf-8")
+    message.add_alternative(f"<html><body>{paragraphs}</body></html>", subtype="html",
+                            charset="utf-8")
     if notification.reason in REVIEW_REASONS and notification.due_date is not None:
         message.add_attachment(review_ics(notification, settings.base_url), maintype="text",
                                subtype="calendar", filename="kpi-review.ics",
@@ -98,8 +100,9 @@ class WebhookChannel:
         if not url.startswith(("http://", "https://")):
             raise DeliveryError("webhook URL is not configured (DXFLOW_WEBHOOK_URL)")
         body = json.dumps(self.payload(notification, recipient), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8"}
         request = urllib.request.Request(url, data=body, method="POST",  # noqa: S310 - http(s) only
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 if response.status >= 300:

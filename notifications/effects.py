@@ -44,7 +44,8 @@ def audience(session, case: Case, trigger: str, actor_id: int) -> list[Recipient
     if "assignee" in groups and case.assignee_id:
         conditions.append(User.id == case.assignee_id)
     if "managers" in groups:
-        conditions.append((User.role == "dept_manager") & (User.department_id == case.department_id))
+        conditions.append((User.role == "dept_manager")
+                          & (User.department_id == case.department_id))
     if "office_leads" in groups:
         conditions.append(User.role == "office_lead")
     if not conditions:

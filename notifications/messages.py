@@ -20,15 +20,17 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "ja": ("【dxflow】本日がKPI評価の期限です：{number} {title}",
                "{name} 様\n\n{number}「{title}」の{fy}のKPI評価は本日{due}が期限です。\n\n{url}\n"),
         "en": ("[dxflow] KPI review due today: {number} {title}",
-               "Dear {name},\n\nThe {fy} KPI review of {number} \"{title}\" is due today ({due}).\n\n{url}\n"),
+               "Dear {name},\n\nThe {fy} KPI review of {number} \"{title}\" is due today "
+               "({due}).\n\n{url}\n"),
     },
     "review_overdue": {
         "ja": ("【dxflow】KPI評価が期限を過ぎています：{number} {title}",
-               "{name} 様\n\n{number}「{title}」の{fy}のKPI評価は期限（{due}）を{days}営業日過ぎています。\n"
+               "{name} 様\n\n{number}「{title}」の{fy}のKPI評価は"
+               "期限（{due}）を{days}営業日過ぎています。\n"
                "早めの提出をお願いします。\n\n{url}\n"),
         "en": ("[dxflow] KPI review overdue: {number} {title}",
-               "Dear {name},\n\nThe {fy} KPI review of {number} \"{title}\" is {days} business days "
-               "past its due date ({due}).\n\n{url}\n"),
+               "Dear {name},\n\nThe {fy} KPI review of {number} \"{title}\" is {days} "
+               "business days past its due date ({due}).\n\n{url}\n"),
     },
     "review_escalation": {
         "ja": ("【dxflow】KPI評価の遅延（エスカレーション）：{number} {title}",
@@ -40,14 +42,16 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "triage_stale": {
         "ja": ("【dxflow】受付待ちの相談があります：{number} {title}",
-               "{name} 様\n\n{department}からの相談 {number}「{title}」が{days}営業日受付されていません。\n\n{url}\n"),
+               "{name} 様\n\n{department}からの相談 {number}「{title}」が"
+               "{days}営業日受付されていません。\n\n{url}\n"),
         "en": ("[dxflow] Consultation waiting for triage: {number} {title}",
                "Dear {name},\n\nThe consultation {number} \"{title}\" from {department} has waited "
                "{days} business days for triage.\n\n{url}\n"),
     },
     "decision_stale": {
         "ja": ("【dxflow】提案へのご判断をお願いします：{number} {title}",
-               "{name} 様\n\nデジタル統括室からの提案（{number}「{title}」）が{days}営業日ご判断待ちです。\n\n{url}\n"),
+               "{name} 様\n\nデジタル統括室からの提案（{number}「{title}」）が"
+               "{days}営業日ご判断待ちです。\n\n{url}\n"),
         "en": ("[dxflow] A proposal awaits your decision: {number} {title}",
                "Dear {name},\n\nThe Digital Office's proposal for {number} \"{title}\" has waited "
                "{days} business days for your decision.\n\n{url}\n"),

@@ -79,7 +79,8 @@ def rows_for(pending: list[Pending], *, email_enabled: bool, opt_outs: set[tuple
 
 def enqueue(session: Session, pending: list[Pending], *, now: datetime | None = None,
             email_enabled: bool = True, webhook: bool = False) -> int:
-    """Queue ``pending`` in the caller's transaction (two statements at most); returns rows offered."""
+    """Queue ``pending`` in the caller's transaction (two statements at most); returns the
+    number of rows offered."""
     if not pending:
         return 0
     now = now or utcnow()

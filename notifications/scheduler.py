@@ -50,8 +50,10 @@ def _session(session_factory):
         session.close()
 
 
-def add_jobs(scheduler, session_factory: Callable[[], Session], settings: NotificationSettings) -> None:
-    daily = CronTrigger(hour=settings.reminder_hour, minute=settings.reminder_minute, timezone=TIMEZONE)
+def add_jobs(scheduler, session_factory: Callable[[], Session],
+             settings: NotificationSettings) -> None:
+    daily = CronTrigger(hour=settings.reminder_hour, minute=settings.reminder_minute,
+                        timezone=TIMEZONE)
 
     def reviews(session):
         return f"{len(sweep_reviews(session, utcnow(), settings=settings).pending)} reminders"
@@ -61,7 +63,8 @@ def add_jobs(scheduler, session_factory: Callable[[], Session], settings: Notifi
 
     def outbox(session):
         result = flush_outbox(session, settings)
-        heartbeat(session, "outbox", utcnow(), f"sent {result.sent}, retry {result.retried}, dead {result.dead}")
+        heartbeat(session, "outbox", utcnow(),
+                  f"sent {result.sent}, retry {result.retried}, dead {result.dead}")
         session.commit()
         return result
 
@@ -72,7 +75,8 @@ def add_jobs(scheduler, session_factory: Callable[[], Session], settings: Notifi
                                   if settings.reminder_minute < 55 else 0, timezone=TIMEZONE),
                       id="stale_work", replace_existing=True)
     scheduler.add_job(_job(session_factory, "outbox", outbox),
-                      IntervalTrigger(minutes=1, timezone=TIMEZONE), id="outbox", replace_existing=True)
+                      IntervalTrigger(minutes=1, timezone=TIMEZONE), id="outbox",
+                      replace_existing=True)
 
 
 def build_scheduler(session_factory, settings: NotificationSettings, *, background: bool = False):

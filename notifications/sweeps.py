@@ -39,12 +39,14 @@ class SweepResult:
 
 def _recipient(row, prefix: str = "") -> Recipient:
     return Recipient(id=getattr(row, prefix + "id"), name=getattr(row, prefix + "name"),
-                     email=getattr(row, prefix + "email"), language=getattr(row, prefix + "language"),
+                     email=getattr(row, prefix + "email"),
+                     language=getattr(row, prefix + "language"),
                      email_reminders=getattr(row, prefix + "email_reminders"))
 
 
 def _office_leads(session: Session) -> list[Recipient]:
-    rows = session.execute(select(User.id, User.name, User.email, User.language, User.email_reminders)
+    rows = session.execute(select(User.id, User.name, User.email, User.language,
+                                  User.email_reminders)
                            .where(User.role == "office_lead", User.active.is_(True)))
     return [_recipient(r) for r in rows]
 
@@ -89,11 +91,13 @@ def review_reminders(session: Session, now: datetime, policy: ReminderPolicy,
                func.coalesce(owner.name, manager.name).label("u_name"),
                func.coalesce(owner.email, manager.email).label("u_email"),
                func.coalesce(owner.language, manager.language).label("u_language"),
-               func.coalesce(owner.email_reminders, manager.email_reminders).label("u_email_reminders"))
+               func.coalesce(owner.email_reminders, manager.email_reminders)
+               .label("u_email_reminders"))
         .join(Case, Case.id == Review.case_id)
         .join(Department, Department.id == Case.department_id)
         .outerjoin(owner, (owner.id == Review.owner_id) & owner.active.is_(True))
-        .outerjoin(manager, (Review.owner_id.is_(None)) & (manager.department_id == Case.department_id)
+        .outerjoin(manager, (Review.owner_id.is_(None))
+                   & (manager.department_id == Case.department_id)
                    & (manager.role == "dept_manager") & manager.active.is_(True))
         .where(Review.status == "open", Case.state == "review_monitoring",
                Review.due_date.in_(list(expected)),
@@ -108,8 +112,9 @@ def review_reminders(session: Session, now: datetime, policy: ReminderPolicy,
         if row.u_id is None:
             continue
         overdue = max(business_days_between(row.due_date, today), 0)
-        values = dict(number=row.number, title=row.title, fy=row.fiscal_year, due=row.due_date,
-                      days=overdue, department=row.dept, url=f"{settings.base_url}/reviews/{row.id}")
+        values = {"number": row.number, "title": row.title, "fy": row.fiscal_year,
+                  "due": row.due_date, "days": overdue, "department": row.dept,
+                  "url": f"{settings.base_url}/reviews/{row.id}"}
         who = _recipient(row, "u_")
         result.pending.append(Pending(
             who, stage.reason, "review", row.id, stage.key,
@@ -118,7 +123,8 @@ def review_reminders(session: Session, now: datetime, policy: ReminderPolicy,
             leads = leads if leads is not None else _office_leads(session)
             result.pending.extend(Pending(
                 lead, "review_escalation", "review", row.id, stage.key,
-                render("review_escalation", lead.language, name=lead.name, owner=who.name, **values),
+                render("review_escalation", lead.language, name=lead.name, owner=who.name,
+                       **values),
                 due_date=row.due_date) for lead in leads)
     return result
 
@@ -142,8 +148,9 @@ def stale_work(session: Session, now: datetime, policy: ReminderPolicy,
         days = business_days_between(submitted, today)
         result.pending.extend(Pending(
             lead, "triage_stale", "case", row.id, submitted.isoformat(),
-            render("triage_stale", lead.language, name=lead.name, number=row.number, title=row.title,
-                   department=row.dept, days=days, url=_case_url(settings, row.id)))
+            render("triage_stale", lead.language, name=lead.name, number=row.number,
+                   title=row.title, department=row.dept, days=days,
+                   url=_case_url(settings, row.id)))
             for lead in leads)
     sent = (select(AuditEvent.case_id, func.max(AuditEvent.id).label("event_id"),
                    func.max(AuditEvent.created_at).label("sent_at"))
@@ -163,8 +170,9 @@ def stale_work(session: Session, now: datetime, policy: ReminderPolicy,
         who = _recipient(row, "u_")
         result.pending.append(Pending(
             who, "decision_stale", "case", row.id, str(row.event_id),
-            render("decision_stale", who.language, name=who.name, number=row.number, title=row.title,
-                   days=business_days_between(sent_on, today), url=_case_url(settings, row.id))))
+            render("decision_stale", who.language, name=who.name, number=row.number,
+                   title=row.title, days=business_days_between(sent_on, today),
+                   url=_case_url(settings, row.id))))
     return result
 
 
@@ -182,10 +190,11 @@ def _stamp_reviews(session: Session, stamps: dict[int, str], now: datetime) -> N
 
 def heartbeat(session: Session, job: str, now: datetime, result: str) -> None:
     table = SchedulerHeartbeat.__table__
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[session.get_bind().dialect.name]
+    inserts = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+    insert = inserts[session.get_bind().dialect.name]
     stmt = insert(table).values(job=job, last_run_at=now, last_result=result[:300])
-    session.execute(stmt.on_conflict_do_update(index_elements=["job"],
-                                               set_={"last_run_at": now, "last_result": result[:300]}))
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["job"], set_={"last_run_at": now, "last_result": result[:300]}))
 
 
 def sweep_reviews(session: Session, now: datetime | None = None, *,

@@ -150,7 +150,8 @@ def instance_dir(tmp_path) -> Path:
 
 # --- web -------------------------------------------------------------------------------------
 
-CSRF_RE = __import__("re").compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+CSRF_RE = __import__("re").compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 @pytest.fixture

@@ -50,8 +50,8 @@ def smtp_server():
 
 
 def settings_for(port: int, **kwargs) -> NotificationSettings:
-    return NotificationSettings(smtp=SmtpSettings(host="127.0.0.1", port=port, sender="dxflow@city.example"),
-                                retry_base_seconds=60, **kwargs)
+    smtp = SmtpSettings(host="127.0.0.1", port=port, sender="dxflow@city.example")
+    return NotificationSettings(smtp=smtp, retry_base_seconds=60, **kwargs)
 
 
 def queue_review_reminder(session, user, settings) -> None:

@@ -18,7 +18,8 @@ def test_healthz_ok_with_fresh_heartbeats_and_counts_backlog(client, session, pe
     for job in ("outbox", "reviews", "stale_work"):
         heartbeat(session, job, now - timedelta(seconds=30), "ok")
     session.add(Notification(recipient_id=people["office"].id, channel="email", reason="transition",
-                             object_type="case", object_id=1, dedupe_key="k1", subject="s", body="b"))
+                             object_type="case", object_id=1, dedupe_key="k1", subject="s",
+                             body="b"))
     session.commit()
     response = client.get("/healthz")
     body = response.get_json()

@@ -34,8 +34,8 @@ def live_case(session, people):
 
 
 def fy2025_review(session, case) -> Review:
-    return session.scalar(select(Review).where(Review.case_id == case.id, Review.fiscal_year == 2025,
-                                               Review.period == "FY"))
+    return session.scalar(select(Review).where(Review.case_id == case.id,
+                                               Review.fiscal_year == 2025, Review.period == "FY"))
 
 
 def inbox(session, reason=None):
@@ -70,7 +70,8 @@ def test_a_whole_year_of_reminders_on_business_days(session, people, live_case):
         for n in new:
             key = (n.reason, n.recipient_id)
             sent_on.setdefault(f"{n.reason}:{n.recipient_id}:{n.dedupe_key.split(':')[4]}", day)
-            assert key[0] in {"review_due_soon", "review_due", "review_overdue", "review_escalation"}
+            assert key[0] in {"review_due_soon", "review_due", "review_overdue",
+                              "review_escalation"}
         day += timedelta(days=1)
     manager, lead = people["dept_manager"].id, people["office_lead"].id
     assert sent_on[f"review_due_soon:{manager}:before-14"] == add_business_days(due_day, -14)
@@ -86,7 +87,8 @@ def test_a_whole_year_of_reminders_on_business_days(session, people, live_case):
     keys = session.scalars(select(Notification.dedupe_key)).all()
     assert len(keys) == len(set(keys))
     emails = session.scalar(select(func.count()).select_from(Notification)
-                            .where(Notification.channel == "email", Notification.reason != "transition"))
+                            .where(Notification.channel == "email",
+                                   Notification.reason != "transition"))
     assert emails == len(inbox(session))
 
 
@@ -216,3 +218,34 @@ def test_an_unknown_cadence_is_refused(session, people):
     walk_to(session, case, "planning_plan", people, LIVE)
     with pytest.raises(InvalidInput):
         update_plan(session, case, people["requester"], {"review_cadence": "weekly"}, now=LIVE)
+
+
+def test_reminders_command_explains_the_day_without_sending(app, session, people, live_case):
+    from web.cli import main
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["reminders", "--date", "2026-06-01", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "2026-06-01: 1 notification(s) would be sent" in result.output
+    assert people["dept_manager"].email in result.output
+    assert "review_due" in result.output and "本日がKPI評価の期限です" in result.output
+    assert inbox(session) == []
+    bad = runner.invoke(main, ["reminders", "--date", "June 1st", "--dry-run"])
+    assert bad.exit_code == 2 and "--date must look like" in bad.output
+
+
+def test_scheduler_runs_fixed_sweeps_in_tokyo_time(engine):
+    from notifications.scheduler import build_scheduler
+
+    scheduler = build_scheduler(make_session_factory(engine), SETTINGS, background=True)
+    scheduler.start(paused=True)  # job defaults are applied when jobs reach the job store
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {"reviews", "stale_work", "outbox"}
+        for job in jobs.values():
+            assert str(job.trigger.timezone) == "Asia/Tokyo"
+            assert job.coalesce is True and job.max_instances == 1
+            assert job.misfire_grace_time == 3600
+        assert (jobs["reviews"].trigger.fields[5].expressions[0].first, ) == (SETTINGS.reminder_hour,)
+    finally:
+        scheduler.shutdown(wait=False)

@@ -20,7 +20,8 @@ def review(session, people):
     return session.scalar(select(Review).where(Review.case_id == case.id, Review.status == "open"))
 
 
-def test_manager_sees_review_due_and_submits_it_completing_the_case(client, auth, session, people, review):
+def test_manager_sees_review_due_and_submits_it_completing_the_case(client, auth, session, people,
+                                                                    review):
     auth.login(people["dept_manager"])
     page = client.get("/reviews/").get_data(as_text=True)
     assert "保育所入所申請のオンライン化" in page
@@ -98,9 +99,9 @@ def test_email_settings_are_saved(client, auth, session, people):
 
 
 def test_admin_sees_dead_letters_and_requeues(client, auth, session, people, make_user):
-    note = Notification(recipient_id=people["dept_manager"].id, channel="email", reason="review_due",
-                        object_type="review", object_id=1, dedupe_key="x", subject="件名", body="本文",
-                        status="dead", attempts=6, last_error="SMTP: refused")
+    note = Notification(recipient_id=people["dept_manager"].id, channel="email",
+                        reason="review_due", object_type="review", object_id=1, dedupe_key="x",
+                        subject="件名", body="本文", status="dead", attempts=6, last_error="SMTP: refused")
     session.add(note)
     session.commit()
     auth.login(people["admin"])
