@@ -197,41 +197,37 @@ def heartbeat(session: Session, job: str, now: datetime, result: str) -> None:
         index_elements=["job"], set_={"last_run_at": now, "last_result": result[:300]}))
 
 
-def sweep_reviews(session: Session, now: datetime | None = None, *,
-                  policy: ReminderPolicy | None = None, settings: NotificationSettings,
-                  dry_run: bool = False) -> SweepResult:
-    """Queue today's review reminders and stamp them, in one transaction."""
+def _sweep(session: Session, job: str, compute, now: datetime | None,
+           policy: ReminderPolicy | None, settings: NotificationSettings, dry_run: bool,
+           noun: str) -> SweepResult:
+    """Lock, compute, queue, stamp and record the heartbeat in one transaction."""
     now = now or utcnow()
     policy = policy or ReminderPolicy.from_environment()
-    if not dry_run and not try_sweep_lock(session, "reviews"):
+    if not dry_run and not try_sweep_lock(session, job):
         session.rollback()
         return SweepResult(skipped=True)
-    result = review_reminders(session, now, policy, settings)
+    result = compute(session, now, policy, settings)
     if dry_run:
         session.rollback()
         return result
     enqueue(session, result.pending, now=now, email_enabled=settings.smtp.enabled,
             webhook=bool(settings.webhook_url))
     _stamp_reviews(session, result.stamps, now)
-    heartbeat(session, "reviews", now, f"{len(result.pending)} reminders")
+    heartbeat(session, job, now, f"{len(result.pending)} {noun}")
     session.commit()
     return result
+
+
+def sweep_reviews(session: Session, now: datetime | None = None, *,
+                  policy: ReminderPolicy | None = None, settings: NotificationSettings,
+                  dry_run: bool = False) -> SweepResult:
+    """Queue today's review reminders and stamp them, in one transaction."""
+    return _sweep(session, "reviews", review_reminders, now, policy, settings, dry_run,
+                  "reminders")
 
 
 def sweep_stale_work(session: Session, now: datetime | None = None, *,
                      policy: ReminderPolicy | None = None, settings: NotificationSettings,
                      dry_run: bool = False) -> SweepResult:
-    now = now or utcnow()
-    policy = policy or ReminderPolicy.from_environment()
-    if not dry_run and not try_sweep_lock(session, "stale_work"):
-        session.rollback()
-        return SweepResult(skipped=True)
-    result = stale_work(session, now, policy, settings)
-    if dry_run:
-        session.rollback()
-        return result
-    enqueue(session, result.pending, now=now, email_enabled=settings.smtp.enabled,
-            webhook=bool(settings.webhook_url))
-    heartbeat(session, "stale_work", now, f"{len(result.pending)} nudges")
-    session.commit()
-    return result
+    """Queue today's nudges about consultations and proposals waiting too long."""
+    return _sweep(session, "stale_work", stale_work, now, policy, settings, dry_run, "nudges")

@@ -101,7 +101,8 @@ def test_email_settings_are_saved(client, auth, session, people):
 def test_admin_sees_dead_letters_and_requeues(client, auth, session, people, make_user):
     note = Notification(recipient_id=people["dept_manager"].id, channel="email",
                         reason="review_due", object_type="review", object_id=1, dedupe_key="x",
-                        subject="件名", body="本文", status="dead", attempts=6, last_error="SMTP: refused")
+                        subject="件名", body="本文", status="dead", attempts=6,
+                        last_error="SMTP: refused")
     session.add(note)
     session.commit()
     auth.login(people["admin"])

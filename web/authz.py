@@ -86,7 +86,8 @@ def get_case_or_404(case_id: int, need: str = "view") -> Case:
 
 
 def acting_principal(case: Case, allowed_roles=None) -> tuple[User, User | None]:
-    """(actor, on_behalf_of): the user themself if they may act, else a principal they stand in for."""
+    """(actor, on_behalf_of): the user themself if they may act, else a principal they stand in
+    for."""
     me = current_user._get_current_object()
     for principal in principals():
         if allowed_roles is not None and principal.role not in allowed_roles:

@@ -120,7 +120,8 @@ def states_command(fmt: str, lang: str) -> None:
         rows = [header, *table(lang)]
         widths = [max(_width(r[i]) for r in rows) for i in range(len(header))]
         for row in rows:
-            click.echo("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip())
+            cells = (cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
+            click.echo("  ".join(cells).rstrip())
     if fmt == "both":
         click.echo()
     if fmt in ("mermaid", "both"):
@@ -150,7 +151,8 @@ def case_show(number: str, lang: str) -> None:
         fail(f"no case numbered '{number}' (numbers look like DX-2025-0007)")
     click.echo(f"{case.number}  {case.title}")
     click.echo(f"  department: {case.department.name}")
-    click.echo(f"  state:      {case.state} ({state_label(case.state, lang)})  version {case.version}")
+    click.echo(f"  state:      {case.state} ({state_label(case.state, lang)})"
+               f"  version {case.version}")
     if case.assignee:
         click.echo(f"  assignee:   {case.assignee.name}")
     click.echo("  history:")
@@ -166,7 +168,8 @@ def case_show(number: str, lang: str) -> None:
         line = f"    {format_datetime(event.created_at, lang)}  {what:<14} {move}  {who}"
         click.echo(line.rstrip())
         if event.comment:
-            click.echo(f"        「{event.comment}」" if lang == "ja" else f"        \"{event.comment}\"")
+            quoted = f"「{event.comment}」" if lang == "ja" else f"\"{event.comment}\""
+            click.echo(f"        {quoted}")
 
 
 def register(app: Flask) -> None:

@@ -1,8 +1,8 @@
-"""``dxflow scheduler``, ``dxflow reminders`` and ``dxflow outbox``: the notification side of the CLI."""
+"""``dxflow scheduler``, ``dxflow reminders`` and ``dxflow outbox``: the notification side of the
+CLI."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, time
 
 import click
@@ -13,6 +13,7 @@ from notifications import settings as notification_settings
 from notifications.dispatcher import flush_outbox, retry_dead
 from notifications.scheduler import build_scheduler
 from notifications.sweeps import sweep_reviews, sweep_stale_work
+from web import logging_setup
 from web.cli import fail, main
 from web.extensions import db
 from workflow.db import make_engine, make_session_factory
@@ -24,9 +25,12 @@ from workflow.models import Notification
 @with_appcontext
 def scheduler_command() -> None:
     """Run the sweeps (reviews, stale work, outbox) in this process until stopped."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The app's log set-up (DXFLOW_LOG_JSON=1: one JSON object per line), installed afresh in
+    # case a migration's logging config replaced it.
+    logging_setup.configure_logging()
     engine = make_engine(db.engine.url.render_as_string(hide_password=False))
-    scheduler = build_scheduler(make_session_factory(engine), notification_settings.from_environment())
+    scheduler = build_scheduler(make_session_factory(engine),
+                                notification_settings.from_environment())
     click.echo("dxflow scheduler running (Asia/Tokyo); Ctrl+C to stop")
     try:
         scheduler.start()

@@ -32,7 +32,8 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(wf_config.env("SESSION_HOURS", "10") or 10)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=int(wf_config.env("SESSION_HOURS", "10") or 10)),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "RATELIMIT_STORAGE_URI": wf_config.env("RATELIMIT_STORAGE_URI") or "memory://",

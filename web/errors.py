@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from web.i18n import lang
@@ -21,6 +23,7 @@ TITLES = {
     413: lambda: _("ファイルが大きすぎます"),
     429: lambda: _("操作が多すぎます。しばらく待ってからお試しください"),
     500: lambda: _("システムエラーが発生しました"),
+    503: lambda: _("データベースに接続できません"),
 }
 HINTS = {
     400: lambda: _("入力内容を確認して、もう一度お試しください。"),
@@ -31,7 +34,18 @@ HINTS = {
     413: lambda: _("アップロードできるファイルの大きさには上限があります。"),
     429: lambda: _("安全のため、短時間に多くの操作を受け付けないようにしています。"),
     500: lambda: _("お手数ですが、時間をおいて再度お試しください。解決しない場合はシステム管理者に連絡してください。"),
+    503: lambda: _("一時的に利用できません。しばらく待ってから再度お試しください。"
+                   "続く場合はシステム管理者に連絡してください。"),
 }
+# Seconds a client is asked to wait after a 503 (the database restarting, the pool exhausted).
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """The database cannot be reached now (down, restarting, pool exhausted, locked): a
+    temporary condition, answered 503. Other database errors (constraints, SQL) are bugs: 500."""
+    return isinstance(exc, OperationalError | PoolTimeout) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def reload_url() -> str:
@@ -59,6 +73,23 @@ def render_error(code: int, detail: str | None = None):
                            detail=detail, reload_url=reload_url() if code == 409 else None), code
 
 
+def answer_database_unavailable(exc: Exception):
+    """503 (problem+json under /api/) with Retry-After, rendered without touching the database."""
+    from web.extensions import db, login_manager
+
+    current_app.logger.warning("Database unavailable on %s: %s", request.path,
+                               str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: S110 - the connection is gone; teardown discards the session
+        pass
+    # Rendered as for a signed-out visitor: the header of a signed-in page queries the database.
+    login_manager._update_request_context_with_user()
+    response = make_response(render_error(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -77,6 +108,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StaleVersion)
     def stale(exc: StaleVersion):
         return render_error(409, exc.message(lang()))
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def database_error(exc: Exception):
+        if not database_unavailable(exc):
+            return unexpected(exc)
+        return answer_database_unavailable(exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

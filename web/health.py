@@ -26,12 +26,15 @@ def healthz():
         beats = {row.job: row.last_run_at for row in db.session.execute(
             select(SchedulerHeartbeat.job, SchedulerHeartbeat.last_run_at))}
         counts = dict(db.session.execute(
-            select(Notification.status, func.count()).where(Notification.status.in_(("pending", "dead")))
+            select(Notification.status, func.count())
+            .where(Notification.status.in_(("pending", "dead")))
             .group_by(Notification.status)).all())
     except SQLAlchemyError as exc:
         db.session.rollback()
-        return jsonify(status="unavailable", database={"ok": False, "error": type(exc).__name__}), 503
-    scheduler = {job: {"last_run_age_s": int((now - beats[job]).total_seconds()) if job in beats else None,
+        return jsonify(status="unavailable",
+                       database={"ok": False, "error": type(exc).__name__}), 503
+    scheduler = {job: {"last_run_age_s": (int((now - beats[job]).total_seconds())
+                                          if job in beats else None),
                        "stale": job not in beats or (now - beats[job]).total_seconds() > limit}
                  for job, limit in STALE_HEARTBEAT_SECONDS.items()}
     degraded = any(s["stale"] for s in scheduler.values()) or counts.get("dead", 0) > 0

@@ -21,12 +21,14 @@ ROLE_LABELS = {
 _MY_TASKS = ("tasks.index", _l("マイタスク"))
 NAV = {
     "requester": [_MY_TASKS, ("cases.index", _l("自部局の案件")), ("cases.new", _l("新規相談"))],
-    "dept_manager": [_MY_TASKS, ("cases.index", _l("自部局の案件")), ("reviews.index", _l("KPI評価"))],
+    "dept_manager": [_MY_TASKS, ("cases.index", _l("自部局の案件")),
+                     ("reviews.index", _l("KPI評価"))],
     "office": [_MY_TASKS, ("office.board", _l("案件ボード")), ("office.triage", _l("受付待ち")),
                ("cases.new", _l("相談を代理登録")), ("reviews.overview", _l("KPI評価の状況")),
                ("dashboard.index", _l("ダッシュボード"))],
-    "office_lead": [_MY_TASKS, ("office.board", _l("案件ボード")), ("office.triage", _l("受付待ち")),
-                    ("reviews.overview", _l("KPI評価の状況")), ("dashboard.index", _l("ダッシュボード")),
+    "office_lead": [_MY_TASKS, ("office.board", _l("案件ボード")),
+                    ("office.triage", _l("受付待ち")), ("reviews.overview", _l("KPI評価の状況")),
+                    ("dashboard.index", _l("ダッシュボード")),
                     ("data.import_upload", _l("データ取り込み"))],
     "expert": [_MY_TASKS, ("cases.index", _l("担当案件"))],
     "executive": [("dashboard.index", _l("ダッシュボード")), ("office.board", _l("案件一覧"))],

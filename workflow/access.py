@@ -49,7 +49,8 @@ def can_see(session: Session, user, case: Case) -> bool:
 
 
 def can_change(session: Session, user, case: Case) -> bool:
-    """May ``user`` change ``case`` at all (fields, plan, transitions)? Roles still apply per action."""
+    """May ``user`` change ``case`` at all (fields, plan, transitions)? Roles still apply per
+    action."""
     return user is not None and user.role not in READ_ONLY_ROLES and can_see(session, user, case)
 
 

@@ -22,9 +22,11 @@ ALLOWED = {
     "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
     "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
     "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             (b"PK\x03\x04",)),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
+             (b"PK\x03\x04",)),
     "csv": ("text/csv", ()),
     "txt": ("text/plain", ()),
 }
@@ -59,7 +61,8 @@ def check_file(filename: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
     """The content type of an acceptable upload, or ``InvalidInput`` saying why not."""
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext not in ALLOWED:
-        raise _reason("file_type", "このファイル形式はアップロードできません（PDF、Office、画像、CSV、テキスト）",
+        raise _reason("file_type",
+                      "このファイル形式はアップロードできません（PDF、Office、画像、CSV、テキスト）",
                       "This file type is not allowed (PDF, Office, images, CSV, text)")
     if not data:
         raise _reason("file_empty", "ファイルが空です", "The file is empty")
@@ -78,7 +81,8 @@ def store_attachment(session: Session, case: Case, user: User, filename: str, da
                      storage_dir: Path, *, max_bytes: int = MAX_BYTES,
                      now: datetime | None = None) -> Attachment:
     if not access.can_comment(session, user, case):
-        raise AccessDenied("この案件にはファイルを添付できません", "You may not attach files to this case")
+        raise AccessDenied("この案件にはファイルを添付できません",
+                           "You may not attach files to this case")
     filename = safe_filename(filename)
     content_type = check_file(filename, data, max_bytes)
     storage_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""Creating and editing cases: validated fields, case numbers, a version check and an audit event."""
+"""Creating and editing cases: validated fields, case numbers, a version check and an audit
+event."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def validate_fields(session: Session, fields: dict) -> dict:
     clean = {}
     for key, value in fields.items():
         if key not in EDITABLE_FIELDS:
-            errors.update(_invalid(key, f"項目「{key}」は変更できません", f"Field '{key}' cannot be set"))
+            errors.update(_invalid(key, f"項目「{key}」は変更できません",
+                                   f"Field '{key}' cannot be set"))
             continue
         if isinstance(value, str):
             value = value.strip()
@@ -54,12 +56,14 @@ def validate_fields(session: Session, fields: dict) -> dict:
     if "values" in clean:
         values = list(dict.fromkeys(clean["values"] or []))
         if any(v not in VALUES for v in values):
-            errors.update(_invalid("values", "選択肢から選んでください", "Choose one of the options"))
+            errors.update(_invalid("values", "選択肢から選んでください",
+                                   "Choose one of the options"))
         clean["values"] = values
     if clean.get("department_id") is not None:
         dept = session.get(Department, clean["department_id"])
         if dept is None or not dept.active:
-            errors.update(_invalid("department_id", "所管部局を選んでください", "Choose a department"))
+            errors.update(_invalid("department_id", "所管部局を選んでください",
+                                   "Choose a department"))
     if clean.get("assignee_id") is not None:
         assignee = session.get(User, clean["assignee_id"])
         if assignee is None or not assignee.active or not assignee.is_office:
@@ -84,12 +88,14 @@ def create_case(session: Session, actor: User, fields: dict, *, now: datetime | 
     if principal.role in BUREAU_ROLES:
         fields.setdefault("department_id", principal.department_id)
         if fields["department_id"] != principal.department_id:
-            raise AccessDenied("他の部局の案件は作成できません", "You may only create your own bureau's cases")
+            raise AccessDenied("他の部局の案件は作成できません",
+                               "You may only create your own bureau's cases")
     elif principal.role not in {"office", "office_lead"}:
         raise AccessDenied("案件を作成する権限がありません", "You may not create cases")
     clean = validate_fields(session, fields)
     if clean.get("department_id") is None:
-        raise InvalidInput(_invalid("department_id", "所管部局を選んでください", "Choose a department"))
+        raise InvalidInput(_invalid("department_id", "所管部局を選んでください",
+                                    "Choose a department"))
     try:
         fy, seq, number = next_case_number(session, now)
         case = Case(number=number, fiscal_year=fy, seq=seq, state="draft", version=1,
@@ -145,8 +151,10 @@ def update_case(session: Session, case: Case, actor: User, changes: dict, *,
     if not may_edit_fields(session, principal, case):
         raise AccessDenied("この案件の内容は現在変更できません", "This case cannot be edited now")
     clean = validate_fields(session, changes)
-    if principal.role in BUREAU_ROLES and clean.get("department_id", case.department_id) != case.department_id:
-        raise AccessDenied("所管部局は変更できません", "You may not move the case to another bureau")
+    moved = clean.get("department_id", case.department_id) != case.department_id
+    if principal.role in BUREAU_ROLES and moved:
+        raise AccessDenied("所管部局は変更できません",
+                           "You may not move the case to another bureau")
     if principal.role in BUREAU_ROLES:
         clean.pop("assignee_id", None)
     diff = {k: (getattr(case, k), v) for k, v in clean.items() if getattr(case, k) != v}
@@ -155,7 +163,8 @@ def update_case(session: Session, case: Case, actor: User, changes: dict, *,
     if not diff:
         return {}
     try:
-        version = bump_version(session, case, expected_version, now, **{k: v for k, (_, v) in diff.items()})
+        version = bump_version(session, case, expected_version, now,
+                               **{k: v for k, (_, v) in diff.items()})
         session.execute(insert(AuditEvent).values(
             case_id=case.id, kind="updated", case_version=version, actor_id=actor.id,
             on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
@@ -171,4 +180,6 @@ def update_case(session: Session, case: Case, actor: User, changes: dict, *,
 
 
 def _jsonable(value):
-    return value if value is None or isinstance(value, (str, int, float, bool, list)) else str(value)
+    if value is None or isinstance(value, (str, int, float, bool, list)):
+        return value
+    return str(value)

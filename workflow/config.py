@@ -1,4 +1,5 @@
-"""Settings read from the environment (prefix ``DXFLOW_``), shared by the CLI, web app and scheduler."""
+"""Settings read from the environment (prefix ``DXFLOW_``), shared by the CLI, web app and
+scheduler."""
 
 from __future__ import annotations
 

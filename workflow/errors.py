@@ -24,7 +24,8 @@ class CaseNotFound(WorkflowError):
     code = "not_found"
 
     def __init__(self, ref: object = None) -> None:
-        super().__init__([Reason(self.code, "案件が見つかりません", f"Case {ref or ''} not found".replace("  ", " "))])
+        english = f"Case {ref or ''} not found".replace("  ", " ")
+        super().__init__([Reason(self.code, "案件が見つかりません", english)])
 
 
 class UnknownTrigger(WorkflowError):

@@ -25,7 +25,8 @@ class ReminderPolicy:
     @classmethod
     def from_environment(cls) -> ReminderPolicy:
         env = config.env
-        before = tuple(int(x) for x in (env("REMIND_BEFORE", "14,3") or "14,3").split(",") if x.strip())
+        before = tuple(int(x) for x in (env("REMIND_BEFORE", "14,3") or "14,3").split(",")
+                       if x.strip())
         return cls(
             before=tuple(sorted(before, reverse=True)),
             overdue_every=int(env("REMIND_OVERDUE_EVERY", "5") or 5),
@@ -51,12 +52,14 @@ def stages(due: date, policy: ReminderPolicy, until: date) -> tuple[Stage, ...]:
     ``escalate_after`` business days after the due date (merged into an overdue reminder of
     the same day)."""
     dated: list[tuple[date, str, str]] = [
-        (add_business_days(due, -days), f"before-{days}", "review_due_soon") for days in policy.before
+        (add_business_days(due, -days), f"before-{days}", "review_due_soon")
+        for days in policy.before
     ]
     due_day = due if is_business_day(due) else add_business_days(due, 0)
     dated.append((due_day, "due", "review_due"))
     overdue_days = max(business_days_between(due_day, until), 0)
-    dated += [(add_business_days(due_day, n * policy.overdue_every), f"overdue-{n}", "review_overdue")
+    dated += [(add_business_days(due_day, n * policy.overdue_every), f"overdue-{n}",
+               "review_overdue")
               for n in range(1, overdue_days // policy.overdue_every + 1)]
     escalation_day = add_business_days(due_day, policy.escalate_after)
     if not any(on == escalation_day for on, _k, _r in dated):
@@ -68,7 +71,8 @@ def stages(due: date, policy: ReminderPolicy, until: date) -> tuple[Stage, ...]:
 
 
 @lru_cache(maxsize=8192)
-def due_stage(due: date, today: date, last_stage: str | None, policy: ReminderPolicy) -> Stage | None:
+def due_stage(due: date, today: date, last_stage: str | None,
+              policy: ReminderPolicy) -> Stage | None:
     """The latest stage due by ``today`` that was not yet sent; missed earlier stages are not
     repeated (one timely reminder beats three stale ones after a scheduler outage)."""
     if not is_business_day(today):

@@ -45,7 +45,8 @@ def bureau_manager(session: Session, case: Case) -> User | None:
 
 
 def review_owner(session: Session, case: Case, plan: Plan | None) -> User | None:
-    owners = [k.owner for k in (plan.kpis if plan else []) if k.owner is not None and k.owner.active]
+    owners = [k.owner for k in (plan.kpis if plan else [])
+              if k.owner is not None and k.owner.active]
     return owners[0] if owners else bureau_manager(session, case)
 
 
@@ -56,7 +57,8 @@ def schedule(first_fy: int, last_fy: int, cadence: str,
     for fy in range(first_fy, last_fy + 1):
         if cadence == "quarterly":
             for period, (month, day) in QUARTER_ENDS.items():
-                items.append((fy, period, date(fy, month, day) + timedelta(days=QUARTERLY_DAYS_AFTER)))
+                due = date(fy, month, day) + timedelta(days=QUARTERLY_DAYS_AFTER)
+                items.append((fy, period, due))
         items.append((fy, "FY", date(fy + 1, 3, 31) + timedelta(days=days_after_fy_end)))
     return items
 
@@ -112,9 +114,11 @@ def submit_review(session: Session, review: Review, actor: User, *, assessment: 
         raise AccessDenied("このKPI評価は提出できません", "You may not submit this review")
     errors: dict[str, list[Reason]] = {}
     if assessment not in ASSESSMENTS:
-        errors["assessment"] = [Reason("invalid_assessment", "評価を選んでください", "Choose an assessment")]
+        errors["assessment"] = [Reason("invalid_assessment", "評価を選んでください",
+                                       "Choose an assessment")]
     if outcome not in OUTCOMES:
-        errors["outcome"] = [Reason("invalid_outcome", "その後の扱いを選んでください", "Choose what happens next")]
+        errors["outcome"] = [Reason("invalid_outcome", "その後の扱いを選んでください",
+                                    "Choose what happens next")]
     if outcome == "improve" and not comment.strip():
         errors["comment"] = [Reason("comment_required", "改善に戻す理由をコメントに書いてください",
                                     "Explain in the comment why the plan goes back")]

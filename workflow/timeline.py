@@ -25,7 +25,8 @@ class Entry:
 
 def case_timeline(session: Session, case: Case, newest_first: bool = True) -> list[Entry]:
     events = session.scalars(
-        select(AuditEvent).options(joinedload(AuditEvent.actor), joinedload(AuditEvent.on_behalf_of))
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.on_behalf_of))
         .where(AuditEvent.case_id == case.id, AuditEvent.kind.in_(SHOWN_KINDS))
     ).all()
     comments = session.scalars(

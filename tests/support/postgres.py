@@ -101,25 +101,8 @@ class PostgresCluster:
             # Another process may grab the "free" port between probe and bind: retry.
             for attempt in range(3):
                 self.port = _free_port()
-                opts = (
-                    f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
-                    # Durability is pointless for a throw-away cluster; speed is not.
-                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                )
                 try:
-                    self._run(
-                        "pg_ctl",
-                        "-D",
-                        str(self.dir / "data"),
-                        "-o",
-                        opts,
-                        "-l",
-                        str(self.dir / "log"),
-                        "-w",
-                        "-t",
-                        "60",
-                        "start",
-                    )
+                    self._pg_ctl_start()
                     break
                 except PostgresStartError:
                     if attempt == 2:
@@ -128,6 +111,38 @@ class PostgresCluster:
             self.stop()
             raise
         return self
+
+    def stop_server(self) -> None:
+        """Stop the server (``pg_ctl stop -m fast``) but keep the cluster: fault tests."""
+        if self.dir is None:
+            raise RuntimeError("cluster is not running")
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def start_server(self) -> None:
+        """Start a server stopped with ``stop_server`` again, on the same port and data."""
+        if self.dir is None or self.port is None:
+            raise RuntimeError("cluster was never started")
+        self._pg_ctl_start()
+
+    def _pg_ctl_start(self) -> None:
+        opts = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+            # Durability is pointless for a throw-away cluster; speed is not.
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.dir / "data"),
+            "-o",
+            opts,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         if self.dir is None:

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from web.errors import answer_database_unavailable, database_unavailable
 from web.extensions import db
 from web.i18n import lang
 from workflow.errors import (
@@ -157,6 +158,8 @@ def register(bp: Blueprint) -> None:
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if database_unavailable(exc):
+            return answer_database_unavailable(exc)
         current_app.logger.exception("Unhandled API error on %s", request.path)
         db.session.rollback()
         return problem_response(500, _("サーバーで予期しないエラーが発生しました。"

@@ -7,16 +7,19 @@ from web.form_choices import options
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("メールアドレス"), validators=[DataRequired(_l("入力してください")), Length(max=254)])
+    email = EmailField(_l("メールアドレス"),
+                       validators=[DataRequired(_l("入力してください")), Length(max=254)])
     password = PasswordField(_l("パスワード"), validators=[DataRequired(_l("入力してください"))])
     submit = SubmitField(_l("ログイン"))
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("現在のパスワード"), validators=[DataRequired(_l("入力してください"))])
+    current = PasswordField(_l("現在のパスワード"),
+                            validators=[DataRequired(_l("入力してください"))])
     new = PasswordField(_l("新しいパスワード"), validators=[DataRequired(_l("入力してください"))])
     confirm = PasswordField(_l("新しいパスワード（確認）"), validators=[
-        DataRequired(_l("入力してください")), EqualTo("new", _l("確認用のパスワードが一致しません"))])
+        DataRequired(_l("入力してください")),
+        EqualTo("new", _l("確認用のパスワードが一致しません"))])
     submit = SubmitField(_l("変更する"))
 
 

@@ -66,10 +66,12 @@ def login():
         return redirect(home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(func.lower(User.email) == form.email.data.strip().lower()))
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         now = utcnow()
         locked = user is not None and user.locked_until is not None and user.locked_until > now
-        if user is not None and user.active and not locked and verify_password(user.password_hash, form.password.data):
+        if (user is not None and user.active and not locked
+                and verify_password(user.password_hash, form.password.data)):
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             record(db.session, "login", user, data={"ip": request.remote_addr})
             db.session.commit()
@@ -80,14 +82,16 @@ def login():
         if user is not None and not locked:
             user.failed_logins += 1
             if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+                lock_for = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+                user.locked_until = now + lock_for
                 user.failed_logins = 0
         record(db.session, "login_failed", user,
                data={"email": form.email.data.strip().lower()[:254], "ip": request.remote_addr,
                      "locked": bool(locked)})
         db.session.commit()
         # One message for every failure: never tell which part was wrong or that an account exists.
-        flash(_("メールアドレスまたはパスワードが正しくないか、アカウントが一時的にロックされています。"), "error")
+        flash(_("メールアドレスまたはパスワードが正しくないか、"
+                "アカウントが一時的にロックされています。"), "error")
     return render_template("auth/login.html", form=form)
 
 

@@ -25,7 +25,8 @@ class CaseForm(FlaskForm):
     """The consultation form (相談票); required-ness is enforced on submit by the engine's guard."""
 
     version = HiddenField()
-    title = StringField(_l("件名"), validators=[DataRequired(_l("件名を入力してください")), Length(max=200)])
+    title = StringField(_l("件名"),
+                        validators=[DataRequired(_l("件名を入力してください")), Length(max=200)])
     department_id = SelectField(_l("所管部局"), coerce=int, validators=[Optional()])
     case_type = SelectField(_l("相談の種類"))
     priority = SelectField(_l("優先度"))
@@ -52,7 +53,8 @@ class TransitionForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(_l("コメント"), validators=[DataRequired(_l("コメントを入力してください")), Length(max=10000)])
+    body = TextAreaField(_l("コメント"), validators=[DataRequired(_l("コメントを入力してください")),
+                                                    Length(max=10000)])
     kind = SelectField(_l("種類"), choices=options([("comment", _l("コメント")),
                                                    ("advice", _l("外部有識者の助言"))]))
     post = SubmitField(_l("投稿する"))

@@ -33,7 +33,8 @@ class CaseFilters:
             return int(value) if value.isdigit() else None
 
         return cls(
-            q=args.get("q", "").strip()[:100], phase=args.get("phase", ""), state=args.get("state", ""),
+            q=args.get("q", "").strip()[:100], phase=args.get("phase", ""),
+            state=args.get("state", ""),
             department_id=as_int("department"), assignee_id=as_int("assignee"),
             case_type=args.get("case_type", ""), category=args.get("category", ""),
             fiscal_year=as_int("fy"), include_closed=args.get("closed", "1") != "0",

@@ -59,7 +59,8 @@ def _target_url(notification: Notification) -> str:
 def open_message(notification_id: int):
     """Mark as read and go to what the message is about."""
     notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.recipient_id != current_user.id or notification.channel != "inbox":
+    if (notification is None or notification.recipient_id != current_user.id
+            or notification.channel != "inbox"):
         abort(404)
     if notification.read_at is None:
         notification.read_at = utcnow()
@@ -107,7 +108,8 @@ def settings():
         db.session.commit()
         flash(_("通知の設定を保存しました。"), "success")
         return redirect(url_for("inbox.settings"))
-    choices = [(reason, str(REASON_LABELS[reason]), prefs[reason].email if reason in prefs else True)
+    choices = [(reason, str(REASON_LABELS[reason]),
+                prefs[reason].email if reason in prefs else True)
                for reason in EMAIL_REASONS]
     return render_template("inbox/settings.html", choices=choices)
 

@@ -57,7 +57,8 @@ def index():
         .order_by(Review.status.desc(), Review.due_date)
     ).all()
     cases = {c.id: c for c in db.session.scalars(
-        select(Case).options(joinedload(Case.department)).where(Case.id.in_({r.case_id for r in reviews})))}
+        select(Case).options(joinedload(Case.department))
+        .where(Case.id.in_({r.case_id for r in reviews})))}
     rows = [(r, cases[r.case_id], *_status(r, day)) for r in reviews]
     return render_template("reviews/index.html", rows=rows)
 
@@ -85,7 +86,8 @@ def overview():
             counts[status] += 1
         if status == "overdue":
             overdue.append((review, case, name, days))
-    submitted = db.session.scalar(select(func.count()).select_from(Review).where(Review.status == "submitted"))
+    submitted = db.session.scalar(select(func.count()).select_from(Review)
+                                  .where(Review.status == "submitted"))
     bureaus = sorted(per_bureau.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["open"], kv[0]))
     return render_template("reviews/overview.html", bureaus=bureaus, overdue=overdue,
                            submitted=submitted)

@@ -1,4 +1,5 @@
-"""SQLAlchemy models of dxflow; the migrations under ``migrations/`` are the schema's source of truth."""
+"""SQLAlchemy models of dxflow; the migrations under ``migrations/`` are the schema's source of
+truth."""
 
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
@@ -11,8 +12,8 @@ from .token import ApiToken
 
 __all__ = [
     "BUREAU_ROLES", "OFFICE_ROLES", "ROLES",
-    "ApiToken", "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case", "CaseNumberCounter",
-    "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "Notification",
+    "ApiToken", "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case",
+    "CaseNumberCounter", "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "Notification",
     "NotificationPreference", "Plan", "Review", "SchedulerHeartbeat",
     "Substitution", "Supporter", "User", "utcnow",
 ]

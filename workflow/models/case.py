@@ -12,7 +12,8 @@ from .org import Department, User
 
 
 class CaseNumberCounter(Base):
-    """Last number handed out per fiscal year; one row locked per creation keeps numbers gap-free."""
+    """Last number handed out per fiscal year; one row locked per creation keeps numbers
+    gap-free."""
 
     __tablename__ = "case_number_counters"
 

@@ -1,4 +1,5 @@
-"""The vocabulary the phase modules are written in: phases, transitions, guards and their reasons."""
+"""The vocabulary the phase modules are written in: phases, transitions, guards and their
+reasons."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""相談: a bureau brings a case; the office hears it, proposes, and the bureau studies the proposal."""
+"""相談: a bureau brings a case; the office hears it, proposes, and the bureau studies the
+proposal."""
 
 from .base import Phase, transition
 from .guards import proposal_present, required_fields
@@ -23,7 +24,8 @@ CONSULTATION = Phase(
         transition("accept", "consultation_submitted", "consultation_hearing",
                    ["office", "office_lead"], "受け付ける", "Accept", style="primary"),
         transition("reject", ["consultation_submitted", "consultation_hearing"], "closed_rejected",
-                   ["office_lead"], "対象外とする", "Reject", comment_required=True, style="danger"),
+                   ["office_lead"], "対象外とする", "Reject", comment_required=True,
+                   style="danger"),
         transition("draft_proposal", "consultation_hearing", "consultation_proposing", ["office"],
                    "提案の作成に進む", "Start proposal", style="primary"),
         transition("send_proposal", "consultation_proposing", "consultation_study", ["office"],

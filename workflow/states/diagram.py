@@ -12,16 +12,19 @@ def mermaid() -> str:
     for phase in PHASES:
         if phase.substates:
             lines.append(f"    state \"{phase.label_ja} {phase.name}\" as {phase.name} {{")
-            lines.extend(f"        {phase.leaf(s)}: {ja}" for s, (ja, _en) in phase.substates.items())
+            lines.extend(f"        {phase.leaf(s)}: {ja}"
+                         for s, (ja, _en) in phase.substates.items())
             lines.append("    }")
         else:
             lines.append(f"    {phase.name}: {phase.label_ja}")
     arrows: list[str] = []
     for t in TRANSITIONS:
         if t.dest is None:  # resume: back to whichever sub-state the case left
-            arrows.extend(f"    on_hold --> {p}: {t.trigger}" for p in _drawn_sources(OPEN_AFTER_DRAFT))
+            arrows.extend(f"    on_hold --> {p}: {t.trigger}"
+                          for p in _drawn_sources(OPEN_AFTER_DRAFT))
             continue
-        arrows.extend(f"    {source} --> {t.dest}: {t.trigger}" for source in _drawn_sources(t.sources))
+        arrows.extend(f"    {source} --> {t.dest}: {t.trigger}"
+                      for source in _drawn_sources(t.sources))
     lines.extend(dict.fromkeys(arrows))
     lines.append("    note right of on_hold: resume returns to the exact sub-state it left")
     lines.append("    closed --> [*]")

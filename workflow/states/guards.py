@@ -34,7 +34,8 @@ def _required_fields(case: Case, ctx: GuardContext) -> Iterator[Reason]:
 
 def _proposal_present(case: Case, ctx: GuardContext) -> Iterator[Reason]:
     if not _filled(case.proposal_text):
-        yield Reason("missing_proposal", "提案内容が入力されていません", "The proposal text is empty")
+        yield Reason("missing_proposal", "提案内容が入力されていません",
+                     "The proposal text is empty")
 
 
 def _assignee_present(case: Case, ctx: GuardContext) -> Iterator[Reason]:
@@ -55,22 +56,26 @@ def plan_of(case: Case, ctx: GuardContext) -> Plan | None:
 def _as_is_notes(case: Case, ctx: GuardContext) -> Iterator[Reason]:
     plan = plan_of(case, ctx)
     if plan is None or not _filled(plan.as_is_notes):
-        yield Reason("missing_as_is", "現状（As-Is）の分析メモがありません", "The as-is notes are empty")
+        yield Reason("missing_as_is", "現状（As-Is）の分析メモがありません",
+                     "The as-is notes are empty")
 
 
 def _to_be_notes(case: Case, ctx: GuardContext) -> Iterator[Reason]:
     plan = plan_of(case, ctx)
     if plan is None or not _filled(plan.to_be_notes):
-        yield Reason("missing_to_be", "あるべき姿（To-Be）のメモがありません", "The to-be notes are empty")
+        yield Reason("missing_to_be", "あるべき姿（To-Be）のメモがありません",
+                     "The to-be notes are empty")
 
 
 def plan_reasons(plan: Plan | None, current_fy: int) -> list[Reason]:
     """Everything an execution plan still lacks before it can be submitted or approved."""
     if plan is None:
-        return [Reason("missing_plan", "実行計画がまだありません", "There is no execution plan yet")]
+        return [Reason("missing_plan", "実行計画がまだありません",
+                       "There is no execution plan yet")]
     reasons = []
     if not _filled(plan.kgi):
-        reasons.append(Reason("missing_kgi", "KGI（2030年の目標）が未入力です", "The KGI (2030 goal) is empty"))
+        reasons.append(Reason("missing_kgi", "KGI（2030年の目標）が未入力です",
+                              "The KGI (2030 goal) is empty"))
     if not plan.kpis:
         reasons.append(Reason("missing_kpi", "KPIが1つもありません", "There is no KPI"))
     kpi_reasons = []
@@ -85,7 +90,8 @@ def plan_reasons(plan: Plan | None, current_fy: int) -> list[Reason]:
         if not any((t := kpi.target_for(fy)) and t.is_set for fy in (current_fy, current_fy + 1)):
             missing.append(Reason(
                 "kpi_no_target",
-                f"KPI「{kpi.name}」に{current_fy}年度または{current_fy + 1}年度の目標値がありません",
+                f"KPI「{kpi.name}」に{current_fy}年度または{current_fy + 1}年度の"
+                "目標値がありません",
                 f"KPI '{kpi.name}' has no FY{current_fy} or FY{current_fy + 1} target",
             ))
         if not missing:

@@ -1,4 +1,5 @@
-"""企画・BPR: redesign the work from as-is to to-be, ending in an approved execution plan (実行計画)."""
+"""企画・BPR: redesign the work from as-is to to-be, ending in an approved execution plan
+(実行計画)."""
 
 from .base import Phase, transition
 from .guards import as_is_notes_present, assignee_present, plan_complete, to_be_notes_present
@@ -17,7 +18,8 @@ PLANNING = Phase(
         transition("finish_as_is", "planning_as_is", "planning_to_be", ["requester", "office"],
                    "現状分析を完了", "Finish as-is", guards=[as_is_notes_present], style="primary"),
         transition("finish_to_be", "planning_to_be", "planning_plan", ["requester", "office"],
-                   "あるべき姿を完了", "Finish to-be", guards=[to_be_notes_present], style="primary"),
+                   "あるべき姿を完了", "Finish to-be", guards=[to_be_notes_present],
+                   style="primary"),
         transition("submit_plan", "planning_plan", "planning_approval", ["requester", "office"],
                    "実行計画を承認申請", "Submit plan", guards=[plan_complete], style="primary"),
         transition("return_plan", "planning_approval", "planning_plan", ["dept_manager"],

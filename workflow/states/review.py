@@ -9,7 +9,8 @@ REVIEW = Phase(
     "KPI review",
     {"monitoring": ("KPIモニタリング", "Monitoring")},
     (
-        transition("improve", "review_monitoring", "planning_to_be", ["dept_manager", "office_lead"],
+        transition("improve", "review_monitoring", "planning_to_be",
+                   ["dept_manager", "office_lead"],
                    "改善（企画に戻す）", "Improve (back to planning)", comment_required=True),
         transition("complete", "review_monitoring", "closed_completed",
                    ["dept_manager", "office_lead"], "達成として完了", "Complete",
