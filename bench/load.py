@@ -1,6 +1,9 @@
 """Load test: the app as deployed (gunicorn on PostgreSQL) under concurrent users. (issue #6)
 
-    python bench/load.py [--quick] [--users N] [--duration S] [--workers N]
+    python bench/load.py [--quick] [--users N] [--duration S] [--workers N] [--think S]
+
+Needs PostgreSQL's server binaries (Debian's ``postgresql``) and gunicorn
+(``pip install -e '.[test,prod]'``).
 
 Starts a throw-away PostgreSQL cluster (``tests/support/postgres.py``), runs ``dxflow init``
 and loads the demo city (``dxflow demo --no-serve``: the action plan's initiatives with three
@@ -43,11 +46,13 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import json
 import os
 import platform
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -94,6 +99,11 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 # --- the server side: cluster, schema and demo, gunicorn -------------------------------------
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def free_port() -> int:
@@ -289,9 +299,10 @@ class Browser:
                 self.cookies[name.strip()] = value
             else:
                 self.cookies.pop(name.strip(), None)
-        match = CSRF_RE.search(text)
-        if match:
-            self.csrf = unescape(match.group(1) or match.group(2))
+        if self.csrf is None:  # one token per session: read it once (cheaper for the client)
+            match = CSRF_RE.search(text)
+            if match:
+                self.csrf = unescape(match.group(1) or match.group(2))
         location = response.headers.get("Location", "")
         return response.status, urlsplit(location).path if location else "", text
 
@@ -363,6 +374,7 @@ class User:
         b.get("login_form", "/login")
         status, location, _ = b.post("login", "/login", {"email": self.account.email,
                                                          "password": DEMO_PASSWORD})
+        b.csrf = None  # signing in starts a new session, with a new token
         if status != 302 or location.startswith("/login"):
             raise RuntimeError(f"sign-in of {self.account.email} failed ({status})")
         b.get("home", location)
@@ -685,6 +697,8 @@ def main(argv: list[str] | None = None) -> dict:
     if not 1 <= duration <= 3600:
         parser.error("--duration must be between 1 and 3600 seconds")
     n_hot = args.hot_cases or max(3, n_users // 4)
+    if importlib.util.find_spec("gunicorn") is None:
+        parser.error("gunicorn is not installed: pip install -e '.[prod]'")
 
     stop = threading.Event()
 
@@ -720,12 +734,16 @@ def main(argv: list[str] | None = None) -> dict:
         before = snapshot(url)
         log(f"gunicorn: {args.workers} workers"
             + (f" x {args.threads} threads" if args.threads > 1 else "") + " on 127.0.0.1")
+        children_before = cpu_seconds(resource.RUSAGE_CHILDREN)
         server = Gunicorn(env, workdir, args.workers, args.threads)
         server.wait_ready()
         log(f"load: {len(users)} users for {duration:.0f} s (think {args.think} s)")
+        client_before = cpu_seconds(resource.RUSAGE_SELF)
         results, sign_in_s, elapsed = load(server.port, users, world, duration, args.think,
                                            args.seed, stop)
+        client_cpu = cpu_seconds(resource.RUSAGE_SELF) - client_before
         server.stop()
+        server_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - children_before
         server_log = server.log_tail(20000)
         server = None
         figures = figures_for(results, elapsed)
@@ -758,6 +776,9 @@ def main(argv: list[str] | None = None) -> dict:
                        and checks["accepted_transitions_in_audit_log"]
                        and checks["comments_all_stored"] and checks["every_case_replays"]),
             "server_tracebacks": server_log.count("Traceback"),
+            # CPU seconds over the whole run (sign-in included): the simulated users (this
+            # process) and gunicorn (master and workers); PostgreSQL runs beside them.
+            "cpu_s": {"client": round(client_cpu, 1), "gunicorn": round(server_cpu, 1)},
             "setup_s": round(setup_s, 1),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),

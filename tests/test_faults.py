@@ -33,8 +33,6 @@ from tests.workflow_helpers import fire_as, new_case
 from workflow.db import make_engine, make_session_factory
 from workflow.models import AuditEvent, Case, Notification, User
 
-pytestmark = pytest.mark.slow
-
 REPO = Path(__file__).resolve().parent.parent
 # Hold and resume each tell the requester: an inbox row and (SMTP configured) an e-mail row.
 OUTBOX_ROWS_PER_MOVE = 2
@@ -224,6 +222,7 @@ def email_on(monkeypatch, request):
         monkeypatch.delenv("DXFLOW_WEBHOOK_URL", raising=False)
 
 
+@pytest.mark.slow
 def test_killed_inside_a_transition_leaves_nothing_of_it(fault_db, tmp_path):
     case_id, office_id, _requester_id = world(fault_db)
     before = check_consistent(fault_db, case_id)
@@ -251,6 +250,7 @@ def test_killed_inside_a_transition_leaves_nothing_of_it(fault_db, tmp_path):
     assert check_consistent(fault_db, case_id)["version"] == after["version"] + 1
 
 
+@pytest.mark.slow
 def test_killed_at_random_moments_never_leaves_half_a_transition(fault_db, tmp_path):
     case_id, office_id, _requester_id = world(fault_db)
     rng = random.Random(6)  # noqa: S311 - reproducible kill delays
@@ -289,6 +289,23 @@ def own_cluster():
     cluster.stop()
 
 
+def test_only_an_unreachable_database_is_a_503():
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from web.errors import database_unavailable
+
+    down = OperationalError("SELECT 1", {}, Exception("connection refused"))
+    dropped = DBAPIError("SELECT 1", {}, Exception("server closed the connection"),
+                         connection_invalidated=True)
+    assert database_unavailable(down) and database_unavailable(dropped)
+    assert database_unavailable(PoolTimeout("QueuePool limit reached"))
+    # A constraint violation or bad SQL is a bug: it stays a 500.
+    assert not database_unavailable(IntegrityError("INSERT", {}, Exception("duplicate key")))
+    assert not database_unavailable(DBAPIError("SELEC", {}, Exception("syntax error")))
+
+
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_database_restart_answers_503_then_recovers_without_restarting_the_app(
         own_cluster, tmp_path):

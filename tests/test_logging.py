@@ -153,6 +153,18 @@ def test_access_line_names_the_signed_in_user(client, auth, people, json_log):
     assert line["user_id"] == user.id
 
 
+def test_a_path_cannot_forge_a_log_line(client):
+    stream = io.StringIO()
+    logging_setup.configure_logging(json_lines=False, stream=stream)
+    try:
+        client.get("/nothing%0A2030-01-01 00:00:00 INFO dxflow.access [x] GET /admin 200 1ms")
+    finally:
+        logging_setup.configure_logging(json_lines=False)
+    (line,) = stream.getvalue().splitlines()
+    assert "GET /nothing\\x0a2030-01-01 00:00:00 INFO" in line
+    assert re.search(r" 404 [\d.]+ms$", line)
+
+
 def test_records_outside_a_request_have_no_request_fields(json_log):
     logging.getLogger("dxflow.scheduler").warning("sweep %s skipped", "reviews")
     (line,) = json_log()

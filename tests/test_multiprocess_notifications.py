@@ -35,9 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 DUE = date(2025, 6, 2)  # a Monday: the reviews are due on the day of the sweep
 SWEEP_AT = datetime(2025, 6, 2, 8, 30, tzinfo=UTC) - timedelta(hours=9)  # 08:30 JST
 DISPATCH_AT = SWEEP_AT + timedelta(hours=1)
-REVIEWS = 1200
+REVIEWS = 800
 OWNERS = 12
-EXTRA_EMAILS = 150  # pending e-mails queued before the sweep (e.g. by transitions)
+EXTRA_EMAILS = 100  # pending e-mails queued before the sweep (e.g. by transitions)
 TIMEOUT = 60
 
 # The worker run as `python -c WORKER role url workdir name [iso time]`; prints one JSON line.

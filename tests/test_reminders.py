@@ -246,6 +246,7 @@ def test_scheduler_runs_fixed_sweeps_in_tokyo_time(engine):
             assert str(job.trigger.timezone) == "Asia/Tokyo"
             assert job.coalesce is True and job.max_instances == 1
             assert job.misfire_grace_time == 3600
-        assert (jobs["reviews"].trigger.fields[5].expressions[0].first, ) == (SETTINGS.reminder_hour,)
+        hour = jobs["reviews"].trigger.fields[5].expressions[0].first
+        assert (hour, ) == (SETTINGS.reminder_hour,)
     finally:
         scheduler.shutdown(wait=False)

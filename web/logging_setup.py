@@ -26,6 +26,7 @@ from workflow import config as wf_config
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Attributes the filter sets on every record (None outside a request).
 CONTEXT_FIELDS = ("request_id", "method", "path", "user_id")
 # Extra fields a record may carry (the access line sets status and duration_ms).
@@ -60,6 +61,11 @@ def current_request_id() -> str | None:
     return g.request_id
 
 
+def _printable(text: str) -> str:
+    """Control characters escaped, so a path like ``/a%0Ab`` cannot forge a log line."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _signed_in_user_id() -> int | None:
     # Only a user Flask-Login has already loaded for this request: logging must never query.
     user = g.get("_login_user")
@@ -75,7 +81,7 @@ class RequestContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
             values = {"request_id": current_request_id(), "method": request.method,
-                      "path": request.path, "user_id": _signed_in_user_id()}
+                      "path": _printable(request.path), "user_id": _signed_in_user_id()}
         else:
             values = dict.fromkeys(CONTEXT_FIELDS)
         for name, value in values.items():
@@ -137,8 +143,8 @@ def configure_logging(*, json_lines: bool | None = None, level: int = logging.IN
                       stream=None) -> logging.Handler:
     """Install (or replace) dxflow's handler on the root logger; idempotent.
 
-    ``json_lines`` defaults to ``DXFLOW_LOG_JSON``; ``stream`` defaults to stderr. Handlers
-    installed by others (a test runner, gunicorn's ``--log-config``) are left alone.
+    ``json_lines`` defaults to ``DXFLOW_LOG_JSON``; ``stream`` defaults to stderr. Other
+    handlers on the root logger (a test runner's, a ``--log-config``'s) are left in place.
     """
     if json_lines is None:
         json_lines = json_enabled()
@@ -173,7 +179,7 @@ def init_app(app: Flask) -> None:
         started = g.get("request_started")
         duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
         # The path only: query strings may carry search terms or tokens.
-        access_log.info("%s %s %s %sms", request.method, request.path,
+        access_log.info("%s %s %s %sms", request.method, _printable(request.path),
                         response.status_code, duration_ms,
                         extra={"status": response.status_code, "duration_ms": duration_ms})
         return response

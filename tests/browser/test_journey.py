@@ -191,14 +191,12 @@ def test_consultation_to_kpi_review_across_roles(as_role):
     reasons = page.locator("#progress [data-plan-reasons]")
     expect(reasons).to_be_visible()
     expect(page.locator("#progress button", has_text="実行計画を承認申請")).to_be_disabled()
-    # By name, not label: the KGI textarea shares id="kgi" with its <section>, so the label
-    # points at the section (reported to the plan editor's owner).
-    page.locator("#plan-form textarea[name=kgi]").fill(KGI)
+    page.get_by_label("KGI（2030年の目標）", exact=True).fill(KGI)
     answers = page.locator("#security fieldset.answers")
     assert answers.count() == 5
     for i in range(answers.count()):
         answers.nth(i).get_by_label("はい", exact=True).check()
-    press(page, "保存", within="#kgi")
+    press(page, "保存", within="#kgi-section")
     expect_flash(page, "実行計画を保存しました。")
     expect(page.locator("#security .badge", has_text="未回答")).to_have_count(0)
     add = page.locator("#kpi-add")
