@@ -735,6 +735,7 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"gunicorn: {args.workers} workers"
             + (f" x {args.threads} threads" if args.threads > 1 else "") + " on 127.0.0.1")
         children_before = cpu_seconds(resource.RUSAGE_CHILDREN)
+        load_at_start = os.getloadavg()[0]  # other work on the machine skews the figures
         server = Gunicorn(env, workdir, args.workers, args.threads)
         server.wait_ready()
         log(f"load: {len(users)} users for {duration:.0f} s (think {args.think} s)")
@@ -782,7 +783,8 @@ def main(argv: list[str] | None = None) -> dict:
             "setup_s": round(setup_s, 1),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
-            "load_average_1min": round(os.getloadavg()[0], 2),
+            "load_average_1min": {"at_start": round(load_at_start, 2),
+                                  "at_end": round(os.getloadavg()[0], 2)},
             "seconds": round(time.perf_counter() - started, 1),
         }
     finally:

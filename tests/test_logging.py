@@ -223,6 +223,12 @@ def test_environment_switches_to_json(monkeypatch, db_url, instance_dir):
             db.engine.dispose()
 
 
+def test_chatty_libraries_stay_quiet_at_info(json_log):
+    logging.getLogger("transitions.core").info("Finished processing state draft exit callbacks.")
+    logging.getLogger("dxflow.test").info("kept")
+    assert [line["message"] for line in json_log()] == ["kept"]
+
+
 def test_configuring_twice_keeps_one_handler():
     logging_setup.configure_logging(json_lines=True)
     logging_setup.configure_logging(json_lines=False)

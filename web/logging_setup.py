@@ -32,6 +32,9 @@ CONTEXT_FIELDS = ("request_id", "method", "path", "user_id")
 # Extra fields a record may carry (the access line sets status and duration_ms).
 JSON_FIELDS = (*CONTEXT_FIELDS, "status", "duration_ms")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+# Libraries that say too much at INFO: transitions logs every state callback of every case
+# change; APScheduler's executor two lines per job run (the job itself logs its outcome).
+QUIET_LOGGERS = ("transitions", "apscheduler.executors")
 
 access_log = logging.getLogger("dxflow.access")
 
@@ -159,6 +162,10 @@ def configure_logging(*, json_lines: bool | None = None, level: int = logging.IN
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > level:
         root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        quiet = logging.getLogger(name)
+        if quiet.level == logging.NOTSET:  # unless configured otherwise
+            quiet.setLevel(logging.WARNING)
     return handler
 
 
