@@ -35,7 +35,8 @@ PASSWORD = "correct-horse-42"
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 860}
-TIMEOUT_MS = 10_000
+# Generous: CI shares two cores between pytest workers, the live server and Chromium.
+TIMEOUT_MS = 30_000
 HOME_DEPT = "welfare"  # 福祉局: the requester's and the manager's bureau
 PAST_DEPT = "kita"  # 北区: a ward whose finished case the office can cite
 
@@ -224,6 +225,9 @@ class Person:
         self.problems: list[str] = []
         self.page = context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=TIMEOUT_MS)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.problems.append(f"script error: {exc}"))
         self.page.on("requestfailed", self._request_failed)
