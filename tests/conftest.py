@@ -21,6 +21,9 @@ from workflow.db import make_engine, make_session_factory
 from workflow.models import Department, User
 from workflow.passwords import hash_password
 
+# world_template / world_app for the cross-cutting web tests.
+pytest_plugins = ["tests.web_world"]
+
 TEST_DATABASE = os.environ.get("DXFLOW_TEST_DATABASE", "sqlite")
 PASSWORD = "correct-horse-42"
 # Hashing with argon2's defaults costs ~50 ms; tests create many users, so hash once.

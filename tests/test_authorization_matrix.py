@@ -33,8 +33,6 @@ from tests.web_world import (
     ROLES,
     WRITE_METHODS,
     call,
-    close_app,
-    make_template,
     mark_of,
     method_of,
     route_table,
@@ -116,18 +114,6 @@ def test_the_matrix_covers_every_area():
 
 
 # --- fixtures: the world is built once per module, its database copied per test --------------
-
-@pytest.fixture(scope="module")
-def world_template(database_template, tmp_path_factory):
-    return make_template(database_template, tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world_app(world_template, tmp_path):
-    app = world_template.app(tmp_path)
-    yield app
-    close_app(app)
-
 
 def _describe(response) -> str:
     text = response.get_data(as_text=True)

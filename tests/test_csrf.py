@@ -20,8 +20,6 @@ from tests.web_world import (
     WRITE_METHODS,
     Visitor,
     call,
-    close_app,
-    make_template,
     mark_of,
     route_table,
     rule_id,
@@ -45,18 +43,6 @@ def poster(rule) -> str:
     if allowed is None:
         return ANONYMOUS
     return next(role for role in PREFERENCE if role in allowed)
-
-
-@pytest.fixture(scope="module")
-def world_template(database_template, tmp_path_factory):
-    return make_template(database_template, tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world_app(world_template, tmp_path):
-    app = world_template.app(tmp_path)
-    yield app
-    close_app(app)
 
 
 def test_every_form_post_of_the_app_is_covered():

@@ -20,7 +20,6 @@ from tests.web_world import (
     PDF,
     Visitor,
     close_app,
-    make_template,
     route_table,
 )
 from web.authz import public
@@ -51,11 +50,6 @@ def _english_catalogue_has_error_titles() -> bool:
 
 
 ENGLISH_READY = _english_catalogue_has_error_titles()
-
-
-@pytest.fixture(scope="module")
-def world_template(database_template, tmp_path_factory):
-    return make_template(database_template, tmp_path_factory.mktemp("world"))
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from tests.web_world import (
     call,
     close_app,
     csrf_from,
-    make_template,
     mark_of,
     method_of,
     route_table,
@@ -236,18 +235,6 @@ def test_the_scanner_catches_what_it_should():
             '<script type="application/json" id="data">{"a": 1}</script>'
             '<p class="meter" data-value="40">y</p><form action="/logout" method="post"></form>')
     assert markup_problems(good) == []
-
-
-@pytest.fixture(scope="module")
-def world_template(database_template, tmp_path_factory):
-    return make_template(database_template, tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world_app(world_template, tmp_path):
-    app = world_template.app(tmp_path)
-    yield app
-    close_app(app)
 
 
 def viewer(rule) -> str:

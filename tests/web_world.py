@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
@@ -574,3 +575,18 @@ def bulk_portfolio(connection, count: int, people: PortfolioPeople, *, start: in
     if notes:
         connection.execute(insert(Notification.__table__), notes)
     return ids
+
+
+# Fixtures shared by the cross-cutting web tests (registered through tests/conftest.py).
+
+@pytest.fixture(scope="module")
+def world_template(database_template, tmp_path_factory):
+    """The world, built once per module; each test copies its database."""
+    return make_template(database_template, tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture
+def world_app(world_template, tmp_path):
+    app = world_template.app(tmp_path)
+    yield app
+    close_app(app)
