@@ -8,6 +8,7 @@ PostgreSQL cluster started for the session.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +21,9 @@ from tests.support import skip_or_fail
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Department, User
 from workflow.passwords import hash_password
+
+# aiosmtpd's per-connection chatter would otherwise interleave with pytest's progress lines.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 # world_template / world_app for the cross-cutting web tests.
 pytest_plugins = ["tests.web_world"]
