@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 import notifications.effects  # noqa: F401  (as in the app: transitions queue notifications)
 from tests.support import skip_or_fail
+from tests.support.databases import clone_database
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Department, User
 from workflow.passwords import hash_password
@@ -83,18 +83,7 @@ def database_template(tmp_path_factory, request):
 
 @pytest.fixture
 def db_url(database_template, tmp_path) -> str:
-    kind, source = database_template
-    if kind == "postgresql":
-        import psycopg
-
-        name = f"dxflow_test_{os.getpid()}_{next(_counter)}"
-        with psycopg.connect(host="127.0.0.1", port=source.port, user="dxflow",
-                             dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE dxflow_template')
-        return source.url_for(name)
-    target = tmp_path / "dxflow.sqlite3"
-    shutil.copyfile(source, target)
-    return f"sqlite:///{target}"
+    return clone_database(database_template, tmp_path / "dxflow.sqlite3")
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ migrated test database, SQLite or PostgreSQL) and the tests read what it wrote.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +17,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.conftest import AuthActions
+from tests.support.databases import clone_database
 from web.cli import main
 from web.cli_demo import DEMO_DATABASE, _database_url
 from workflow.db import make_engine, make_session_factory
@@ -35,18 +34,9 @@ NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
 def _database_copy(database_template, instance) -> tuple[str, dict[str, str]]:
     """A migrated, seeded, empty database for the demo, and the environment pointing at it."""
-    kind, source = database_template
-    if kind == "sqlite":
-        shutil.copyfile(source, instance / DEMO_DATABASE)  # where `dxflow demo` looks by default
-        return f"sqlite:///{instance / DEMO_DATABASE}", {}
-    import psycopg
-
-    name = f"dxflow_demo_{os.getpid()}"
-    with psycopg.connect(host="127.0.0.1", port=source.port, user="dxflow", dbname="postgres",
-                         autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE dxflow_template')
-    url = source.url_for(name)
-    return url, {"DXFLOW_DATABASE_URL": url}
+    # On SQLite the copy goes where `dxflow demo` looks by default.
+    url = clone_database(database_template, instance / DEMO_DATABASE, prefix="dxflow_demo")
+    return url, ({} if url.startswith("sqlite") else {"DXFLOW_DATABASE_URL": url})
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import uuid
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from tests.support.databases import clone_database
 from tests.workflow_helpers import NOW, new_case, walk_to
 from web.cli import main
 from workflow.db import make_engine, make_session_factory
@@ -28,19 +26,7 @@ FORMULA_TITLE = "=HYPERLINK(\"http://example.com\",\"窓口\")"
 @pytest.fixture
 def empty_session(database_template, tmp_path):
     """A second, empty database (departments only) to import into."""
-    kind, source = database_template
-    if kind == "postgresql":
-        import psycopg
-
-        name = f"dxflow_roundtrip_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(host="127.0.0.1", port=source.port, user="dxflow",
-                             dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE dxflow_template')
-        url = source.url_for(name)
-    else:
-        target = tmp_path / "empty.sqlite3"
-        shutil.copyfile(source, target)
-        url = f"sqlite:///{target}"
+    url = clone_database(database_template, tmp_path / "empty.sqlite3", prefix="dxflow_roundtrip")
     engine = make_engine(url)
     session = make_session_factory(engine)()
     yield session

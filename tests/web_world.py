@@ -17,10 +17,7 @@ session cookies (``Visitor``). Users get a cheap Argon2 hash (same algorithm, mi
 
 from __future__ import annotations
 
-import itertools
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +25,9 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
+from tests.support.databases import clone_database
 from tests.workflow_helpers import fire_as, new_case, walk_to
 from workflow.attachments import store_attachment
 from workflow.fiscal import fiscal_year
@@ -252,8 +251,6 @@ def close_app(app) -> None:
 
 # --- a world built once per module, copied per test -------------------------------------------
 
-_clones = itertools.count(1)
-
 
 @dataclass
 class WorldTemplate:
@@ -272,17 +269,10 @@ class WorldTemplate:
 
     def clone(self, tmp_path: Path) -> str:
         if self.kind == "postgresql":
-            import psycopg
-
             cluster, template = self.source
-            name = f"dxflow_world_{os.getpid()}_{next(_clones)}"
-            with psycopg.connect(host="127.0.0.1", port=cluster.port, user="dxflow",
-                                 dbname="postgres", autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            return cluster.url_for(name)
-        target = tmp_path / "world.sqlite3"
-        shutil.copyfile(self.source, target)
-        return f"sqlite:///{target}"
+            return clone_database(("postgresql", cluster), tmp_path / "world.sqlite3",
+                                  prefix="dxflow_world", template=template)
+        return clone_database(("sqlite", self.source), tmp_path / "world.sqlite3")
 
     def app(self, tmp_path: Path, **extra):
         from web import create_app
@@ -297,18 +287,10 @@ def make_template(database_template, directory: Path) -> WorldTemplate:
     kind, source = database_template
     instance = directory / "instance"
     instance.mkdir(parents=True)
-    if kind == "postgresql":
-        import psycopg
-
-        name = f"dxflow_worldtpl_{os.getpid()}_{next(_clones)}"
-        with psycopg.connect(host="127.0.0.1", port=source.port, user="dxflow",
-                             dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE dxflow_template')
-        url, stored = source.url_for(name), (source, name)
-    else:
-        path = directory / "world-template.sqlite3"
-        shutil.copyfile(source, path)
-        url, stored = f"sqlite:///{path}", path
+    path = directory / "world-template.sqlite3"
+    url = clone_database(database_template, path, prefix="dxflow_worldtpl")
+    # Tests clone the world in turn: keep what a clone is made from.
+    stored = (source, make_url(url).database) if kind == "postgresql" else path
     engine = make_engine(url)
     session = make_session_factory(engine)()
     try:

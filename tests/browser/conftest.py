@@ -12,9 +12,7 @@ app are collected too (``LiveServer.errors``), even though the browser only sees
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import threading
 import traceback
 from collections.abc import Iterator
@@ -29,6 +27,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.support import skip_or_fail
 from tests.support.browser import BrowserUnavailable, launch_chromium
+from tests.support.databases import clone_database
 
 PASSWORD = "correct-horse-42"
 # Same algorithm as production, minimal cost: signing in seven people stays quick.
@@ -76,18 +75,8 @@ class Account:
 @pytest.fixture(scope="session")
 def live_db_url(database_template, tmp_path_factory) -> str:
     """A private copy of the migrated, seeded template database for the live server."""
-    kind, source = database_template
-    if kind == "postgresql":
-        import psycopg
-
-        name = f"dxflow_browser_{os.getpid()}"
-        with psycopg.connect(host="127.0.0.1", port=source.port, user="dxflow",
-                             dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE dxflow_template')
-        return source.url_for(name)
-    target = tmp_path_factory.mktemp("browser") / "dxflow.sqlite3"
-    shutil.copyfile(source, target)
-    return f"sqlite:///{target}"
+    return clone_database(database_template, tmp_path_factory.mktemp("browser") / "dxflow.sqlite3",
+                          prefix="dxflow_browser")
 
 
 def _create_people(session) -> dict[str, Account]:
