@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -13,6 +11,7 @@ from web.authz import acting_principal, principals, roles, today, visible_cases_
 from web.errors import render_error
 from web.extensions import db
 from web.i18n import lang
+from web.plans.forms import FigureError, parse_figure
 from web.reviews import bp
 from web.reviews.forms import ReviewForm
 from workflow.business_days import business_days_between
@@ -93,16 +92,18 @@ def overview():
                            submitted=submitted)
 
 
-def _parse_number(text: str) -> Decimal | None:
-    import unicodedata
-
-    cleaned = unicodedata.normalize("NFKC", text or "").replace(",", "").strip()
-    if not cleaned:
-        return None
+def _typed_actual(kpi, raw: str) -> ActualInput:
+    """A typed actual, read as the plan editor reads figures; ValueError for a numeric KPI
+    given something that is not a number."""
+    if not kpi_is_numeric(kpi):
+        return ActualInput(kpi.id, None, raw)
     try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
+        figure = parse_figure(raw, kpi.unit)
+    except FigureError:
+        raise ValueError(raw) from None
+    if isinstance(figure, str):
+        raise ValueError(raw)
+    return ActualInput(kpi.id, figure, "")
 
 
 @bp.route("/<int:review_id>", methods=["GET", "POST"])
@@ -126,14 +127,10 @@ def form(review_id: int):
         if form.validate_on_submit():
             actuals, errors = [], []
             for kpi, _target, _actual in rows:
-                raw = request.form.get(f"actual-{kpi.id}", "")
                 try:
-                    value = _parse_number(raw) if kpi_is_numeric(kpi) else None
+                    actuals.append(_typed_actual(kpi, request.form.get(f"actual-{kpi.id}", "")))
                 except ValueError:
                     errors.append(_("「%(kpi)s」の実績は数値で入力してください", kpi=kpi.name))
-                    continue
-                text = "" if kpi_is_numeric(kpi) else raw
-                actuals.append(ActualInput(kpi.id, value, text))
             if not errors:
                 try:
                     submit_review(db.session, review, actor, assessment=form.assessment.data,
