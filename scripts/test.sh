@@ -19,7 +19,10 @@ if ((${#missing[@]})); then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e '.[test]'
+# The tested set: exactly the releases pinned in constraints.txt (what the README tells
+# users to install when they want what CI ran).
+pip_install=(-m pip install -q --disable-pip-version-check --root-user-action=ignore)
+python3 "${pip_install[@]}" -c constraints.txt -e '.[test]'
 
 # Any non-zero pytest exit fails the command, including 5 (no tests collected):
 # a CI run that tested nothing must not pass.
@@ -34,5 +37,18 @@ status=0
 # DXFLOW_TEST_BOTH_DATABASES=0 for a quick SQLite-only run.
 if [[ ${DXFLOW_TEST_BOTH_DATABASES:-1} != 0 ]]; then
     DXFLOW_TEST_DATABASE=postgresql "${pytest[@]}" -m "not browser" "$@" || status=$?
+fi
+
+# Third run: the newest release of every dependency, in a fresh virtual environment,
+# so a release that breaks a user's plain `pip install` fails CI instead of the user.
+# Set DXFLOW_TEST_NEWEST=0 to skip it.
+if [[ ${DXFLOW_TEST_NEWEST:-1} != 0 ]]; then
+    newest=$(mktemp -d -t dxflow-newest-XXXXXX)
+    python3 -m venv "$newest"
+    "$newest/bin/python" "${pip_install[@]}" --upgrade --upgrade-strategy eager -e '.[test]'
+    echo "scripts/test.sh: newest releases: $("$newest/bin/python" -m pip freeze --exclude-editable \
+        | grep -iE '^(flask|werkzeug|sqlalchemy|alembic|transitions)==' | tr '\n' ' ')" >&2
+    "$newest/bin/python" -m pytest -n 2 -p no:benchmark "$@" || status=$?
+    rm -rf "$newest"
 fi
 exit "$status"

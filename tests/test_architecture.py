@@ -6,17 +6,18 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from tests.support.console import console_script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def lint_imports(cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess:
-    executable = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    executable = console_script("lint-imports") or "lint-imports"
     if not Path(executable).exists():
         pytest.fail("lint-imports is not installed (pip install -e '.[test]')")
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}

@@ -154,11 +154,37 @@ def test_upload_of_an_executable_named_pdf_is_refused(client, auth, session, peo
     assert not uploads.exists() or not any(uploads.iterdir())
 
 
-def test_uploaded_file_lives_under_the_instance_dir_not_the_web_root(client, auth, session,
-                                                                      people, app):
+def browser_upload(client, case_id: int, disposition_filename: str, data: bytes):
+    """POST a multipart body byte for byte as a browser writes it (HTML Standard: quotes
+    as %22, backslashes sent as they are), so the test does not depend on how one
+    Werkzeug's test client encodes a file name."""
+    token = csrf_token(client, f"/cases/{case_id}")
+    boundary = "----dxflowBoundary7MA4YWxkTrZu0gW"
+    body = (f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="csrf_token"\r\n\r\n'
+            f"{token}\r\n"
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; {disposition_filename}\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    body += data + f"\r\n--{boundary}--\r\n".encode()
+    return client.post(f"/cases/{case_id}/attachments", data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+@pytest.mark.parametrize("disposition", [
+    'filename="件数.csv"',                                  # every current browser
+    'filename="C:\\Users\\tanaka\\Desktop\\件数.csv"',    # old Windows browsers: the full path
+    'filename="..\\..\\static\\件数.csv"',                  # a hand-made traversal, Windows style
+    'filename="../../static/件数.csv"',                     # and POSIX style
+    'filename="C:\\\\share\\\\件数.csv"',                # an RFC 9110 client escaping backslashes
+    "filename*=UTF-8''..%2F..%2Fstatic%2F%E4%BB%B6%E6%95%B0.csv",  # RFC 5987 form
+], ids=["plain", "ie-full-path", "backslash-traversal", "slash-traversal", "rfc9110-escaped",
+        "rfc5987"])
+def test_uploaded_file_keeps_only_its_own_name_and_lives_under_the_instance_dir(
+        client, auth, session, people, app, disposition):
     case = new_case(session, people["requester"])
     auth.login(people["requester"])
-    response = upload(client, case.id, "..\\..\\static\\件数.csv", CP932_CSV)
+    response = browser_upload(client, case.id, disposition, CP932_CSV)
     assert response.status_code == 302
     (attachment,) = attachments(session, case.id)
     assert attachment.filename == "件数.csv" and attachment.content_type == "text/csv"

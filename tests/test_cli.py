@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.support.console import run_dxflow
 from web.cli import main
 from workflow.cases import create_case
 from workflow.db import make_engine
@@ -69,12 +67,7 @@ def user_by_email(session, email: str) -> User | None:
 # --- the real command, configured from the environment ----------------------------------------
 
 
-def _dxflow(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    script = shutil.which("dxflow")
-    command = [script] if script else [sys.executable, "-c",
-                                       "import sys; from web.cli import main; sys.exit(main())"]
-    return subprocess.run([*command, *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False)
+_dxflow = run_dxflow  # the name the tests below use
 
 
 def _environment(**values: str) -> dict[str, str]:

@@ -7,9 +7,6 @@ chain must go down to base and up again; ``dxflow init`` run twice must change n
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 
+from tests.support.console import run_dxflow
 from web import config as web_config
 from workflow.db import make_engine
 from workflow.models import Base, Department
@@ -107,13 +105,7 @@ def test_downgrade_to_base_and_upgrade_again(empty_database):
 # --- dxflow init, twice --------------------------------------------------------------------
 
 
-def _dxflow(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    """The real console script (or the same entry point when it is not on PATH)."""
-    script = shutil.which("dxflow")
-    command = [script] if script else [sys.executable, "-c",
-                                       "import sys; from web.cli import main; sys.exit(main())"]
-    return subprocess.run([*command, *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False)
+_dxflow = run_dxflow  # the name the tests below use
 
 
 def _snapshot(url: str) -> dict[str, list[tuple]]:

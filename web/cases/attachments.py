@@ -13,6 +13,7 @@ from web.authz import ANY_SIGNED_IN, get_case_or_404, roles
 from web.cases import bp
 from web.extensions import db
 from web.i18n import lang
+from web.uploads import client_filename
 from workflow.attachments import store_attachment
 from workflow.errors import WorkflowError
 from workflow.models import Attachment
@@ -31,7 +32,8 @@ def upload(case_id: int):
         flash(_("ファイルを選んでください。"), "error")
         return redirect(url_for("cases.detail", case_id=case.id, _anchor="attachments"))
     try:
-        store_attachment(db.session, case, current_user._get_current_object(), upload.filename,
+        store_attachment(db.session, case, current_user._get_current_object(),
+                         client_filename(upload),
                          upload.read(), storage_dir(),
                          max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
     except WorkflowError as exc:

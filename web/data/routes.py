@@ -18,6 +18,7 @@ from web.data.forms import ConfirmForm, ImportForm
 from web.extensions import db
 from web.i18n import lang
 from web.office.queries import BoardFilters
+from web.uploads import client_filename
 from workflow.errors import AccessDenied
 from workflow.fiscal import fiscal_year
 from workflow.models import Case
@@ -101,8 +102,7 @@ def import_upload():
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        # Old browsers send the whole client path ("C:\\...\\取組一覧.csv"): keep the name.
-        filename = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+        filename = client_filename(upload, default="upload")
         data = upload.read()
         sheet = (form.sheet.data or "").strip()
         try:
