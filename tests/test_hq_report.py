@@ -18,7 +18,7 @@ from workflow import metrics
 from workflow.models import Case
 from workflow.office import add_supporter
 from workflow.plans import KpiInput, plan_for, save_actual, save_kpi
-from workflow.portfolio.hq_report import (
+from workflow.reports.hq_report import (
     as_of_label,
     bucket,
     build_hq_report,

@@ -19,19 +19,19 @@ from web.cli import fail, main
 from web.extensions import db
 from workflow.errors import AccessDenied
 from workflow.fiscal import TOKYO
+from workflow.interchange.exporter import FORMATS, export_cases, visible_cases
+from workflow.interchange.headers import MAP_FIELDS, parse_mapping
+from workflow.interchange.import_status import mapping_table, parse_status_map
+from workflow.interchange.importer import ImportFileError, ImportOptions, ImportReport, import_file
 from workflow.models import Case, User, utcnow
-from workflow.portfolio.exporter import FORMATS, export_cases, visible_cases
-from workflow.portfolio.headers import MAP_FIELDS, parse_mapping
-from workflow.portfolio.hq_report import build_hq_report, default_as_of, hq_filename
-from workflow.portfolio.import_status import mapping_table, parse_status_map
-from workflow.portfolio.importer import ImportFileError, ImportOptions, ImportReport, import_file
+from workflow.reports.hq_report import build_hq_report, default_as_of, hq_filename
 
 PROGRESS_FROM = 1000  # initiatives; smaller files finish before a bar is worth drawing
 IMPORT_EPILOG = "\n".join([
     "\b", "Status words (without a plan / with KPI targets):",
     *(f"  {word}: {a}" + (f" / {b}" if b != a else "") for word, a, b in mapping_table()),
     "Also read: state codes (planning_plan), state and phase labels as dxflow exports them;",
-    "a blank status is read as 検討中. Details: workflow/portfolio/import_status.py.",
+    "a blank status is read as 検討中. Details: workflow/interchange/import_status.py.",
     "", "\b", "Fields for --map:", *textwrap.wrap(", ".join(MAP_FIELDS), 76,
                                                 initial_indent="  ", subsequent_indent="  "),
 ])

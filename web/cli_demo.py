@@ -13,9 +13,9 @@ from web.cli import _width, fail, initialise_database, main
 from web.extensions import db
 from workflow import config as wf_config
 from workflow.db import make_session_factory
+from workflow.demo.loader import DemoError, DemoSummary, load_demo
+from workflow.demo.people import DEMO_DOMAIN, DEMO_PASSWORD
 from workflow.models import Case, User, utcnow
-from workflow.portfolio.demo import DemoError, DemoSummary, load_demo
-from workflow.portfolio.demo_people import DEMO_DOMAIN, DEMO_PASSWORD
 from workflow.states import PHASES
 
 DEMO_DATABASE = "demo.sqlite3"

@@ -21,14 +21,14 @@ from web.office.queries import BoardFilters
 from web.uploads import client_filename
 from workflow.errors import AccessDenied
 from workflow.fiscal import fiscal_year
+from workflow.interchange import exporter
+from workflow.interchange.headers import FIELDS, PER_YEAR_KINDS, normalise_header
+from workflow.interchange.headers import label as column_label
+from workflow.interchange.import_status import mapping_table
+from workflow.interchange.importer import ImportFileError, ImportOptions, import_file
+from workflow.interchange.status_words import LEAF_STATES
 from workflow.models import Case
-from workflow.portfolio import exporter
-from workflow.portfolio.headers import FIELDS, PER_YEAR_KINDS, normalise_header
-from workflow.portfolio.headers import label as column_label
-from workflow.portfolio.hq_report import build_hq_report, default_as_of, hq_filename
-from workflow.portfolio.import_status import mapping_table
-from workflow.portfolio.importer import ImportFileError, ImportOptions, import_file
-from workflow.portfolio.status_words import LEAF_STATES
+from workflow.reports.hq_report import build_hq_report, default_as_of, hq_filename
 from workflow.states import STATES, state_label
 
 IMPORT_ROLES = ("office_lead", "admin")

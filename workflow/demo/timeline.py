@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from workflow.business_days import is_business_day, next_business_day, previous_business_day
 from workflow.config import review_policy
+from workflow.demo.runner import Step
+from workflow.demo.stories import Story
 from workflow.fiscal import TOKYO, fiscal_year, fiscal_year_bounds
-from workflow.portfolio.demo_runner import Step
-from workflow.portfolio.demo_stories import Story
 
 # The history starts with FY2023, the year the plan's KPI baselines describe.
 HISTORY_START = datetime(2023, 4, 10, 0, 0, tzinfo=UTC)  # Monday 09:00 in Tokyo

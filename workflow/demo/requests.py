@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from workflow.demo.stories import WINDOWS, Story
 from workflow.plans import KpiInput
-from workflow.portfolio.demo_stories import WINDOWS, Story
 
 
 def _request(key: str, department: str, target: str, days_ago: int, **fields) -> Story:

@@ -18,10 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from workflow.fiscal import fiscal_year
-from workflow.models import AuditEvent, Case, Department, Notification, User
-from workflow.portfolio.action_plan import load_action_plan
-from workflow.portfolio.demo_people import (
+from workflow.demo.people import (
     DEMO_DOMAIN,
     FEATURED_BUREAUS,
     PASSWORDS,
@@ -29,10 +26,13 @@ from workflow.portfolio.demo_people import (
     create_demo_users,
     demo_users,
 )
-from workflow.portfolio.demo_requests import new_consultations
-from workflow.portfolio.demo_runner import Cast, Runner
-from workflow.portfolio.demo_stories import initiative_stories
-from workflow.portfolio.demo_timeline import HISTORY_START, steps_for
+from workflow.demo.requests import new_consultations
+from workflow.demo.runner import Cast, Runner
+from workflow.demo.stories import initiative_stories
+from workflow.demo.timeline import HISTORY_START, steps_for
+from workflow.fiscal import fiscal_year
+from workflow.models import AuditEvent, Case, Department, Notification, User
+from workflow.portfolio.action_plan import load_action_plan
 from workflow.states import phase_of
 from workflow.users import record
 

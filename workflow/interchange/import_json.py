@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
+from workflow.interchange.import_drafts import Figure, InitiativeDraft, KpiDraft
+from workflow.interchange.import_rows import RowReader
 from workflow.portfolio.action_plan import PlanKpi, parse_action_plan
-from workflow.portfolio.import_drafts import Figure, InitiativeDraft, KpiDraft
-from workflow.portfolio.import_rows import RowReader
 
 _KEYS = {"title": "title", "external_id": "external_id", "category": "category",
          "summary": "description", "status": "status", "kgi": "kgi", "kgi_note": "kgi_note",

@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from workflow.portfolio.status_words import (
+from workflow.interchange.status_words import (
     DEFAULT_STATUS_PHASES,
     LEAF_STATES,
     PhaseRule,

@@ -203,7 +203,7 @@ def hq_data(session: Session, as_of: date, *, viewer: User | None = None,
 def build_hq_report(session: Session, as_of: date, *, viewer: User | None = None,
                     now: datetime | None = None) -> bytes:
     """The workbook's bytes (XLSX)."""
-    from workflow.portfolio.hq_workbook import workbook_bytes
+    from workflow.reports.hq_workbook import workbook_bytes
 
     return workbook_bytes(hq_data(session, as_of, viewer=viewer, now=now))
 

@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from workflow.fiscal import fiscal_year, fiscal_year_label, format_datetime
 from workflow.metrics import support_kpi_label
-from workflow.portfolio.hq_report import (
+from workflow.reports.hq_report import (
     BUCKETS,
     BUREAU_COLUMNS,
     HqData,

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from workflow import engine
 from workflow.cases import create_case, update_case
 from workflow.comments import add_comment
+from workflow.demo.requests import ADVICE, COMMENTS, REVIEW_TEXTS, TRANSITION_COMMENTS
+from workflow.demo.stories import CONSULTING_FIRMS, Story
 from workflow.errors import WorkflowError
 from workflow.models import Case, Department, Kpi, Review, User
 from workflow.office import add_supporter
 from workflow.plans import plan_for, save_kpi, update_plan
-from workflow.portfolio.demo_requests import ADVICE, COMMENTS, REVIEW_TEXTS, TRANSITION_COMMENTS
-from workflow.portfolio.demo_stories import CONSULTING_FIRMS, Story
 from workflow.reviews import ActualInput, submit_review  # also: go-live creates the reviews
 from workflow.states import BY_TRIGGER
 from workflow.users import record

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from workflow.portfolio.headers import FIELDS
-from workflow.portfolio.import_drafts import (
+from workflow.interchange.headers import FIELDS
+from workflow.interchange.import_drafts import (
     CASE_TEXT_FIELDS,
     MAX_EXTERNAL_ID,
     MAX_TITLE,
@@ -16,7 +16,7 @@ from workflow.portfolio.import_drafts import (
     choice,
     text_of,
 )
-from workflow.portfolio.import_status import PhaseRule, read_status
+from workflow.interchange.import_status import PhaseRule, read_status
 from workflow.states import CLOSED_STATES, OPEN_STATES
 from workflow.vocabulary import CASE_TYPES, CATEGORIES, PRIORITIES, VALUES
 

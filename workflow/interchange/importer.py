@@ -28,15 +28,15 @@ from sqlalchemy.orm import Session
 
 from workflow.cases import validate_fields
 from workflow.errors import AccessDenied, InvalidInput
+from workflow.interchange.headers import FIELDS, Column, ColumnPlan, plan_columns
+from workflow.interchange.import_drafts import InitiativeDraft, Issue
+from workflow.interchange.import_json import drafts_from_records
+from workflow.interchange.import_rows import RowReader
+from workflow.interchange.import_status import PhaseRule
+from workflow.interchange.import_writer import CASE_FIELDS, Writer
+from workflow.interchange.readers import ImportFileError, SourceTable, read_table
 from workflow.models import Case, Department, User, utcnow
 from workflow.portfolio.departments import match_department, split_departments
-from workflow.portfolio.headers import FIELDS, Column, ColumnPlan, plan_columns
-from workflow.portfolio.import_drafts import InitiativeDraft, Issue
-from workflow.portfolio.import_json import drafts_from_records
-from workflow.portfolio.import_rows import RowReader
-from workflow.portfolio.import_status import PhaseRule
-from workflow.portfolio.import_writer import CASE_FIELDS, Writer
-from workflow.portfolio.readers import ImportFileError, SourceTable, read_table
 
 IMPORT_ROLES = frozenset({"office_lead", "admin"})
 HEADER_SEARCH_ROWS = 10

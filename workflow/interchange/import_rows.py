@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.fiscal import parse_fiscal_year
-from workflow.portfolio.headers import FIELDS, Column, ColumnPlan
-from workflow.portfolio.import_checks import InitiativeChecker
-from workflow.portfolio.import_drafts import (
+from workflow.interchange.headers import FIELDS, Column, ColumnPlan
+from workflow.interchange.import_checks import InitiativeChecker
+from workflow.interchange.import_drafts import (
     INITIATIVE_FIELDS,
     KPI_FIELDS,
     MAX_TEXT,
@@ -27,7 +27,7 @@ from workflow.portfolio.import_drafts import (
     key,
     text_of,
 )
-from workflow.portfolio.import_status import PhaseRule
+from workflow.interchange.import_status import PhaseRule
 from workflow.vocabulary import KPI_DIRECTIONS
 
 _DIRECTION_WORDS = {"増": "increase", "増やす": "increase", "増加": "increase", "up": "increase",

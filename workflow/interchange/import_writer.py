@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from workflow import config
 from workflow.cases import bump_version
 from workflow.fiscal import TOKYO, fiscal_year
+from workflow.interchange.import_drafts import PLAN_TEXT_FIELDS, Figure, InitiativeDraft, KpiDraft
 from workflow.models import (
     AuditEvent,
     Case,
@@ -37,7 +38,6 @@ from workflow.models import (
 )
 from workflow.numbering import reserve_case_numbers
 from workflow.plans import _set_target, ensure_plan, record_actual
-from workflow.portfolio.import_drafts import PLAN_TEXT_FIELDS, Figure, InitiativeDraft, KpiDraft
 from workflow.reviews import schedule
 from workflow.states import CLOSED_STATES, state_label
 from workflow.users import record

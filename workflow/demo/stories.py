@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from workflow.interchange.status_words import infer_status_word, phase_for_status
 from workflow.plans import KpiInput
 from workflow.portfolio.action_plan import Initiative, PlanKpi
 from workflow.portfolio.departments import DEPARTMENT_NAMES, match_department
-from workflow.portfolio.status_words import infer_status_word, phase_for_status
 
 CATEGORY_KEYS = {
     "サービスDX": "service",
