@@ -78,7 +78,7 @@ HOLDABLE_PREFIXES = ("consultation_", "planning_", "solution_", "review_")
 REQUEST_TIMEOUT_S = 30
 MAX_REQUESTS_PER_USER_SECOND = 40
 SIGN_IN_KINDS = frozenset({"login_form", "login", "home"})
-CLI = "import sys; from web.cli import main; sys.exit(main(prog_name='dxflow'))"
+CLI = "import sys; from web.commands import main; sys.exit(main(prog_name='dxflow'))"
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 FORM_RE = re.compile(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.api_helpers import ApiClient, assert_problem
-from web.cli import main
+from web.commands import main
 from workflow.models import ApiToken, AuditEvent
 from workflow.tokens import create_token
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.console import run_dxflow
-from web.cli import main
+from web.commands import main
 from workflow.cases import create_case
 from workflow.db import make_engine
 from workflow.engine import fire

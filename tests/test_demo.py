@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import AuthActions
 from tests.support.databases import clone_database
-from web.cli import main
-from web.cli_demo import DEMO_DATABASE, _database_url
+from web.commands import main
+from web.commands.demo import DEMO_DATABASE, _database_url
 from workflow.db import make_engine, make_session_factory
 from workflow.demo.loader import DemoError, load_demo
 from workflow.demo.people import DEMO_DOMAIN, DEMO_PASSWORD

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests.support.databases import clone_database
 from tests.workflow_helpers import NOW, new_case, walk_to
-from web.cli import main
+from web.commands import main
 from workflow.db import make_engine, make_session_factory
 from workflow.interchange.exporter import export_cases, visible_cases
 from workflow.interchange.importer import import_file

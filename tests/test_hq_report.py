@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.workflow_helpers import NOW, fire_as, new_case, walk_to
-from web.cli import main
+from web.commands import main
 from workflow import metrics
 from workflow.models import Case
 from workflow.office import add_supporter

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from tests.workflow_helpers import NOW, case_events
-from web.cli import main
+from web.commands import main
 from workflow import engine
 from workflow.errors import AccessDenied
 from workflow.interchange.importer import import_file

@@ -7,7 +7,7 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from web.cli import main
+from web.commands import main
 from workflow.interchange.importer import import_file
 from workflow.interchange.readers import ImportFileError
 from workflow.models import AuditEvent, Case

@@ -221,7 +221,7 @@ def test_an_unknown_cadence_is_refused(session, people):
 
 
 def test_reminders_command_explains_the_day_without_sending(app, session, people, live_case):
-    from web.cli import main
+    from web.commands import main
 
     runner = app.test_cli_runner()
     result = runner.invoke(main, ["reminders", "--date", "2026-06-01", "--dry-run"])

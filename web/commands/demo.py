@@ -9,7 +9,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from web.cli import _width, fail, initialise_database, main
+from web.commands.base import _width, fail, initialise_database, main
 from web.extensions import db
 from workflow import config as wf_config
 from workflow.db import make_session_factory

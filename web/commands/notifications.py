@@ -14,7 +14,7 @@ from notifications.dispatcher import flush_outbox, retry_dead
 from notifications.scheduler import build_scheduler
 from notifications.sweeps import sweep_reviews, sweep_stale_work
 from web import logging_setup
-from web.cli import fail, main
+from web.commands.base import fail, main
 from web.extensions import db
 from workflow.db import make_engine, make_session_factory
 from workflow.fiscal import TOKYO

@@ -15,7 +15,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from web.cli import fail, main
+from web.commands.base import fail, main
 from web.extensions import db
 from workflow.errors import AccessDenied
 from workflow.fiscal import TOKYO

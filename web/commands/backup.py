@@ -12,7 +12,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
-from web.cli import fail, main
+from web.commands.base import fail, main
 from web.extensions import db
 from workflow import config as wf_config
 from workflow.fiscal import TOKYO
