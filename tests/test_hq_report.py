@@ -21,10 +21,10 @@ from workflow.plans import KpiInput, plan_for, save_actual, save_kpi
 from workflow.reports.hq_report import (
     as_of_label,
     bucket,
-    build_hq_report,
     default_as_of,
     hq_data,
 )
+from workflow.reports.hq_workbook import build_hq_report
 
 AS_OF = date(2026, 7, 31)
 LATER = datetime(2026, 8, 10, 1, 0, tzinfo=UTC)  # after the report's date

@@ -24,7 +24,8 @@ from workflow.interchange.headers import MAP_FIELDS, parse_mapping
 from workflow.interchange.import_status import mapping_table, parse_status_map
 from workflow.interchange.importer import ImportFileError, ImportOptions, ImportReport, import_file
 from workflow.models import Case, User, utcnow
-from workflow.reports.hq_report import build_hq_report, default_as_of, hq_filename
+from workflow.reports.hq_report import default_as_of, hq_filename
+from workflow.reports.hq_workbook import build_hq_report
 
 PROGRESS_FROM = 1000  # initiatives; smaller files finish before a bar is worth drawing
 IMPORT_EPILOG = "\n".join([

@@ -28,7 +28,8 @@ from workflow.interchange.import_status import mapping_table
 from workflow.interchange.importer import ImportFileError, ImportOptions, import_file
 from workflow.interchange.status_words import LEAF_STATES
 from workflow.models import Case
-from workflow.reports.hq_report import build_hq_report, default_as_of, hq_filename
+from workflow.reports.hq_report import default_as_of, hq_filename
+from workflow.reports.hq_workbook import build_hq_report
 from workflow.states import STATES, state_label
 
 IMPORT_ROLES = ("office_lead", "admin")

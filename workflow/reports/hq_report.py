@@ -4,7 +4,7 @@
 the one its audit log had reached by then, cases created later are left out, and actuals,
 reviews and support figures count only what was recorded by then. Targets are the plan's
 current ones (with the originally set figure beside a revised one). ``hq_workbook`` lays the
-figures out as an XLSX workbook.
+figures out as an XLSX workbook (``build_hq_report``).
 """
 
 from __future__ import annotations
@@ -198,14 +198,6 @@ def hq_data(session: Session, as_of: date, *, viewer: User | None = None,
                   initiatives=initiatives, by_bucket={b: by_bucket.get(b, 0) for b in BUCKETS},
                   by_department=by_department, support=_support(session, end, sorted(
                       {*metrics.PLAN_YEARS, fiscal_year(as_of)})))
-
-
-def build_hq_report(session: Session, as_of: date, *, viewer: User | None = None,
-                    now: datetime | None = None) -> bytes:
-    """The workbook's bytes (XLSX)."""
-    from workflow.reports.hq_workbook import workbook_bytes
-
-    return workbook_bytes(hq_data(session, as_of, viewer=viewer, now=now))
 
 
 def hq_filename(as_of: date) -> str:

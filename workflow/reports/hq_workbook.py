@@ -9,6 +9,7 @@ the sheet can be summed and filtered; a revised target shows its original figure
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -16,9 +17,11 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
 
 from workflow.fiscal import fiscal_year, fiscal_year_label, format_datetime
 from workflow.metrics import support_kpi_label
+from workflow.models import User
 from workflow.reports.hq_report import (
     BUCKETS,
     BUREAU_COLUMNS,
@@ -27,6 +30,7 @@ from workflow.reports.hq_report import (
     as_of_label,
     bucket,
     cutoff,
+    hq_data,
 )
 from workflow.states import PHASES, phase_of, state_label, substate_label
 from workflow.vocabulary import ASSESSMENTS, label
@@ -287,3 +291,9 @@ def workbook_bytes(data: HqData) -> bytes:
 
 
 __all__ = ["bucket", "bucket_label", "workbook_bytes"]
+
+
+def build_hq_report(session: Session, as_of: date, *, viewer: User | None = None,
+                    now: datetime | None = None) -> bytes:
+    """The workbook's bytes (XLSX)."""
+    return workbook_bytes(hq_data(session, as_of, viewer=viewer, now=now))
