@@ -234,4 +234,4 @@ def available_transitions(session: Session, case: Case, user, *, on_behalf_of=No
 
 # Effects the domain itself attaches (review obligations on go-live); imported last because
 # the module fires transitions through this one.
-from workflow import reviews as _reviews  # noqa: E402,F401
+from workflow.reviews import submission as _reviews  # noqa: E402,F401

@@ -17,7 +17,7 @@ from web.reviews.forms import ReviewForm
 from workflow.business_days import business_days_between
 from workflow.errors import InvalidInput, StaleVersion, WorkflowError
 from workflow.models import Case, Department, Review
-from workflow.reviews import ActualInput, kpi_rows, may_submit, submit_review
+from workflow.reviews.submission import ActualInput, kpi_rows, may_submit, submit_review
 from workflow.vocabulary import ASSESSMENTS
 
 SOON_BUSINESS_DAYS = 10

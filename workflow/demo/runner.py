@@ -24,7 +24,7 @@ from workflow.errors import WorkflowError
 from workflow.models import Case, Department, Kpi, Review, User
 from workflow.office import add_supporter
 from workflow.plans import plan_for, save_kpi, update_plan
-from workflow.reviews import ActualInput, submit_review  # also: go-live creates the reviews
+from workflow.reviews.submission import ActualInput, submit_review  # go-live creates reviews
 from workflow.states import BY_TRIGGER
 from workflow.users import record
 from workflow.vocabulary import SECURITY_CHECKLIST
