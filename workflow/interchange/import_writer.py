@@ -38,7 +38,7 @@ from workflow.models import (
 )
 from workflow.numbering import reserve_case_numbers
 from workflow.plans import _set_target, ensure_plan, record_actual
-from workflow.reviews.submission import schedule
+from workflow.reviews.obligations import schedule
 from workflow.states import CLOSED_STATES, state_label
 from workflow.users import record
 
