@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from web.admin import bp
+from web.admin.blueprint import bp
 from web.admin.forms import KIND_LABELS, DepartmentCreateForm, DepartmentForm, LiaisonForm
 from web.admin.routes import apply_errors
 from web.authz import roles

@@ -8,8 +8,8 @@ from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from web.admin import bp
 from web.admin.auditlog import cases_of, summary
+from web.admin.blueprint import bp
 from web.admin.forms import ConfirmForm, UserCreateForm, UserProfileForm
 from web.authz import roles
 from web.extensions import db

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from web.auth import bp
+from web.auth.blueprint import bp
 from web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from web.authz import ANY_SIGNED_IN, public, roles
 from web.extensions import db, limiter, login_manager

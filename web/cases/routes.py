@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from web.authz import ANY_SIGNED_IN, acting_principal, get_case_or_404, principals, roles
-from web.cases import bp
+from web.cases.blueprint import bp
 from web.cases.forms import CaseForm, CommentForm, TransitionForm
 from web.cases.queries import CaseFilters, visible_cases
 from web.extensions import db

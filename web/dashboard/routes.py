@@ -11,7 +11,7 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 
 from web.authz import roles
-from web.dashboard import bp
+from web.dashboard.blueprint import bp
 from web.dashboard.charts import chart_data, stage_label
 from web.dashboard.figures import portfolio_figures
 from web.i18n import lang

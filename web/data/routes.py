@@ -13,7 +13,8 @@ from flask_login import current_user
 
 from web.authz import ANY_SIGNED_IN, roles, today
 from web.cases.queries import visible_cases
-from web.data import bp, staging
+from web.data import staging
+from web.data.blueprint import bp
 from web.data.forms import ConfirmForm, ImportForm
 from web.extensions import db
 from web.i18n import lang

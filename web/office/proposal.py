@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from web.authz import acting_principal, get_case_or_404, principals, roles
 from web.extensions import db
 from web.i18n import lang
-from web.office import bp
+from web.office.blueprint import bp
 from web.office.forms import ProposalForm, check_version
 from workflow import engine
 from workflow.cases import update_case

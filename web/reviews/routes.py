@@ -12,7 +12,7 @@ from web.errors import render_error
 from web.extensions import db
 from web.i18n import lang
 from web.plans.forms import FigureError, parse_figure
-from web.reviews import bp
+from web.reviews.blueprint import bp
 from web.reviews.forms import ReviewForm
 from workflow.business_days import business_days_between
 from workflow.errors import InvalidInput, StaleVersion, WorkflowError

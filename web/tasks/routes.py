@@ -12,7 +12,7 @@ from web.authz import ANY_SIGNED_IN, principals, roles, today
 from web.extensions import db
 from web.i18n import format_date_only, lang
 from web.navigation import dept_name, role_label
-from web.tasks import bp
+from web.tasks.blueprint import bp
 from web.tasks.forms import SubstituteForm
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.models import Substitution, User
