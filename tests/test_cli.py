@@ -20,7 +20,7 @@ from workflow.cases import create_case
 from workflow.db import make_engine
 from workflow.engine import fire
 from workflow.models import AuditEvent, Department, User
-from workflow.passwords import verify_password
+from workflow.people.passwords import verify_password
 from workflow.portfolio.departments import CITY_DEPARTMENTS
 from workflow.states import TRANSITIONS
 from workflow.states.diagram import mermaid

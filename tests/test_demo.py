@@ -24,9 +24,9 @@ from workflow.db import make_engine, make_session_factory
 from workflow.demo.loader import DemoError, load_demo
 from workflow.demo.people import DEMO_DOMAIN, DEMO_PASSWORD
 from workflow.fiscal import TOKYO
-from workflow.metrics import portfolio_figures
 from workflow.models import AuditEvent, Case, Comment, KpiActual, Plan, Review, User
 from workflow.portfolio.action_plan import load_action_plan
+from workflow.reports.metrics import portfolio_figures
 
 # Saturday 21 November 2026, 12:00 in Tokyo: FY2026, after the FY2025 reviews fell due.
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)

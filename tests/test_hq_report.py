@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from tests.workflow_helpers import NOW, fire_as, new_case, walk_to
 from web.commands import main
-from workflow import metrics
 from workflow.models import Case
 from workflow.office import add_supporter
 from workflow.plans import KpiInput, plan_for, save_actual, save_kpi
+from workflow.reports import metrics
 from workflow.reports.hq_report import (
     as_of_label,
     bucket,

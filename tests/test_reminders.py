@@ -15,7 +15,7 @@ from workflow.business_days import add_business_days, is_business_day
 from workflow.db import make_session_factory
 from workflow.fiscal import TOKYO
 from workflow.models import Notification, Review
-from workflow.reminders import ReminderPolicy
+from workflow.reviews.reminders import ReminderPolicy
 
 SETTINGS = NotificationSettings(smtp=SmtpSettings(host="smtp.example", port=25))
 POLICY = ReminderPolicy(before=(14, 3), overdue_every=5, escalate_after=10)

@@ -16,7 +16,7 @@ from web.i18n import lang
 from workflow.errors import InvalidInput
 from workflow.models import OFFICE_ROLES, Department, User
 from workflow.models.org import DEPARTMENT_KINDS
-from workflow.users import create_department, update_department
+from workflow.people.users import create_department, update_department
 
 
 def _office_users() -> list[User]:

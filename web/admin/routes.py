@@ -16,7 +16,7 @@ from web.extensions import db
 from web.i18n import lang
 from workflow.errors import InvalidInput
 from workflow.models import ROLES, AuditEvent, Department, User, utcnow
-from workflow.users import (
+from workflow.people.users import (
     create_user,
     deactivate_user,
     generate_password,

@@ -20,8 +20,8 @@ from workflow.comments import add_comment
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.models import Attachment, Case, Department, Review, Supporter
 from workflow.plans import plan_for
+from workflow.queries.timeline import case_timeline
 from workflow.states import MAIN_PHASES
-from workflow.timeline import case_timeline
 
 CREATOR_ROLES = ("requester", "office", "office_lead")
 SORTS = {"updated": Case.updated_at.desc(), "number": Case.number.desc(), "title": Case.title}

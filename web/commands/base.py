@@ -13,10 +13,10 @@ from web.extensions import db
 from workflow.errors import InvalidInput
 from workflow.fiscal import format_datetime
 from workflow.models import ROLES, AuditEvent, Case, User
+from workflow.people.users import create_user, deactivate_user, find_department
 from workflow.seed import seed_departments
 from workflow.states import state_label
 from workflow.states.diagram import mermaid, table
-from workflow.users import create_user, deactivate_user, find_department
 
 
 def _create_app():

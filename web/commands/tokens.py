@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from web.commands.base import fail, main
 from web.extensions import db
-from workflow import tokens
 from workflow.errors import InvalidInput
 from workflow.fiscal import format_datetime
 from workflow.models import ApiToken, User, utcnow
+from workflow.people import tokens
 
 
 def _user(email: str) -> User:

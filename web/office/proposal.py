@@ -15,7 +15,7 @@ from workflow import engine
 from workflow.cases import update_case
 from workflow.errors import InvalidInput, StaleVersion, WorkflowError
 from workflow.models import OFFICE_ROLES, Case
-from workflow.similar import similar_cases
+from workflow.queries.similar import similar_cases
 from workflow.states import BY_TRIGGER
 
 # The state the proposal is written in → the move that follows saving it, and its button.

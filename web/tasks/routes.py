@@ -16,13 +16,13 @@ from web.tasks.blueprint import bp
 from web.tasks.forms import SubstituteForm
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.models import Substitution, User
-from workflow.substitutes import (
+from workflow.people.substitutes import (
     current_and_upcoming,
     eligible_substitutes,
     end_substitution,
     name_substitute,
 )
-from workflow.tasks import KINDS, Task, kind_label, sort_tasks, tasks_for
+from workflow.queries.tasks import KINDS, Task, kind_label, sort_tasks, tasks_for
 
 # Roles with case work of their own; executives and administrators only read.
 TASK_ROLES = ("requester", "dept_manager", "office", "office_lead", "expert")

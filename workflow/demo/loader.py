@@ -32,9 +32,9 @@ from workflow.demo.stories import initiative_stories
 from workflow.demo.timeline import HISTORY_START, steps_for
 from workflow.fiscal import fiscal_year
 from workflow.models import AuditEvent, Case, Department, Notification, User
+from workflow.people.users import record
 from workflow.portfolio.action_plan import load_action_plan
 from workflow.states import phase_of
-from workflow.users import record
 
 DEFAULT_SEED = 2024
 MARKER = "demo_loaded"  # the audit event written when the whole demo is in

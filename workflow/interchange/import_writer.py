@@ -37,10 +37,10 @@ from workflow.models import (
     User,
 )
 from workflow.numbering import reserve_case_numbers
+from workflow.people.users import record
 from workflow.plans import _set_target, ensure_plan, record_actual
 from workflow.reviews.obligations import schedule
 from workflow.states import CLOSED_STATES, state_label
-from workflow.users import record
 
 APPROVED_STATES = frozenset({"solution_selection", "solution_poc", "solution_rollout",
                              "review_monitoring", "closed_completed"})

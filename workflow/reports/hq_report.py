@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
-from workflow import access, metrics
+from workflow import access
 from workflow.fiscal import TOKYO, fiscal_year
 from workflow.models import (
     AuditEvent,
@@ -32,6 +32,7 @@ from workflow.models import (
     utcnow,
 )
 from workflow.models.base import UTCDateTime
+from workflow.reports import metrics
 from workflow.states import CLOSED_STATES, phase_of
 
 # Summary rows: the flow's phases, on hold, then each way a case ends.
@@ -113,7 +114,7 @@ def _at(moment: datetime):
 
 
 def support_at(session: Session, moments: dict[int, datetime]) -> dict[str, dict[int, int]]:
-    """The three support KPIs (``workflow.metrics``' definitions) cumulated up to each moment."""
+    """The three support KPIs (``metrics``' definitions) cumulated up to each moment."""
     if not moments:
         return {key: {} for key in metrics.SUPPORT_KPI_TARGETS}
     years = sorted(moments)

@@ -20,7 +20,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from workflow.fiscal import fiscal_year, fiscal_year_label, format_datetime
-from workflow.metrics import support_kpi_label
 from workflow.models import User
 from workflow.reports.hq_report import (
     BUCKETS,
@@ -32,6 +31,7 @@ from workflow.reports.hq_report import (
     cutoff,
     hq_data,
 )
+from workflow.reports.metrics import support_kpi_label
 from workflow.states import PHASES, phase_of, state_label, substate_label
 from workflow.vocabulary import ASSESSMENTS, label
 

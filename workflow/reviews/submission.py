@@ -17,9 +17,9 @@ from workflow import engine
 from workflow.cases import bump_version
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Case, Kpi, Review, User, utcnow
+from workflow.people.users import record
 from workflow.plans import plan_for, record_actual
 from workflow.states import Reason
-from workflow.users import record
 from workflow.vocabulary import ASSESSMENTS
 
 OUTCOMES = (None, "complete", "improve")

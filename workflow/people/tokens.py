@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import ApiToken, User, utcnow
+from workflow.people.users import record
 from workflow.states import Reason
-from workflow.users import record
 
 PREFIX = "dxf_"
 TOKEN_RE = re.compile(r"^dxf_(\d{1,12})_([A-Za-z0-9_-]{20,100})$")

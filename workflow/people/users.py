@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from workflow.errors import InvalidInput
 from workflow.models import BUREAU_ROLES, OFFICE_ROLES, ROLES, AuditEvent, Department, User, utcnow
 from workflow.models.org import DEPARTMENT_KINDS
-from workflow.passwords import hash_password, password_problems
+from workflow.people.passwords import hash_password, password_problems
 from workflow.states import Reason
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

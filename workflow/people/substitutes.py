@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session, joinedload
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.fiscal import TOKYO
 from workflow.models import BUREAU_ROLES, OFFICE_ROLES, Substitution, User, utcnow
+from workflow.people.users import record
 from workflow.states import Reason
-from workflow.users import record
 
 MAX_NOTE = 200
 NO_SUBSTITUTE_ROLES = frozenset({"executive", "admin"})
