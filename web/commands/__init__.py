@@ -5,7 +5,7 @@ line); it imports no command, so each command module depends on ``base`` alone. 
 package registers every command.
 """
 
-from web.commands import backup, data, demo, notifications, tokens  # noqa: F401  (registers them)
+from web.commands import backup, cases, data, demo, notifications, setup, tokens  # noqa: F401
 from web.commands.base import main
 
 __all__ = ["main"]

@@ -9,7 +9,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from web.commands.base import _width, fail, initialise_database, main
+from web.commands.base import fail, initialise_database, main, terminal_width
 from web.extensions import db
 from workflow import config as wf_config
 from workflow.db import make_session_factory
@@ -113,9 +113,9 @@ def _print_summary(summary: DemoSummary) -> None:
     rows = [("役割", "メールアドレス", "氏名", "所属")]
     rows += [(u.role_ja, u.email, u.name, u.department or "－")
              for u in summary.users if u.featured]
-    widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+    widths = [max(terminal_width(row[i]) for row in rows) for i in range(4)]
     for n, row in enumerate(rows):
-        cells = (c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True))
+        cells = (c + " " * (w - terminal_width(c)) for c, w in zip(row, widths, strict=True))
         click.echo("  ".join(cells).rstrip())
         if n == 0:
             click.echo("  ".join("-" * w for w in widths))
