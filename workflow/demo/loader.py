@@ -3,7 +3,7 @@
 ``load_demo`` creates demo users for every role, then tells each initiative's story from
 FY2023 up to ``now`` through the real engine, with the right person at every step: so the
 audit log replays, the dashboards have history and the support KPIs count real events.
-Who owns what and how far each case goes is decided in ``demo_stories`` (deterministic
+Who owns what and how far each case goes is decided in ``stories`` (deterministic
 for a given seed); the steps are played in time order across all cases, so case numbers
 and the audit log read chronologically.
 """
