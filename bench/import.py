@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 
 from workflow.db import make_engine, make_session_factory  # noqa: E402
+from workflow.interchange.importer import ImportOptions, import_file  # noqa: E402
 from workflow.models import Base, Case, KpiTarget  # noqa: E402
 from workflow.portfolio.departments import CITY_DEPARTMENTS  # noqa: E402
-from workflow.portfolio.importer import ImportOptions, import_file  # noqa: E402
 from workflow.seed import seed_departments  # noqa: E402
 
 TARGET_SECONDS = 10.0

@@ -27,7 +27,7 @@ from notifications.sweeps import sweep_reviews  # noqa: E402
 from workflow.db import make_engine, make_session_factory  # noqa: E402
 from workflow.fiscal import TOKYO  # noqa: E402
 from workflow.models import Base, Case, Department, Review, User  # noqa: E402
-from workflow.reminders import ReminderPolicy  # noqa: E402
+from workflow.reviews.reminders import ReminderPolicy  # noqa: E402
 
 TODAY = date(2026, 6, 1)  # a Monday
 

@@ -20,7 +20,7 @@ from notifications.settings import NotificationSettings
 from workflow.business_days import add_business_days, business_days_between
 from workflow.fiscal import TOKYO
 from workflow.models import AuditEvent, Case, Department, Review, SchedulerHeartbeat, User, utcnow
-from workflow.reminders import ReminderPolicy, due_stage
+from workflow.reviews.reminders import ReminderPolicy, due_stage
 
 # Only reviews due within this many calendar days can have a reminder today (14 business days
 # before is at most ~22 calendar days with the year-end closure).

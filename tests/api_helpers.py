@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.tokens import create_token
+from workflow.people.tokens import create_token
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -20,7 +20,7 @@ from tests.support import skip_or_fail
 from tests.support.databases import clone_database
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Department, User
-from workflow.passwords import hash_password
+from workflow.people.passwords import hash_password
 
 # aiosmtpd's per-connection chatter would otherwise interleave with pytest's progress lines.
 logging.getLogger("mail.log").setLevel(logging.WARNING)

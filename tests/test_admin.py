@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD, csrf_token, department
 from tests.workflow_helpers import fire_as, new_case
 from workflow.models import AuditEvent, Department, Substitution, User, utcnow
-from workflow.users import record
+from workflow.people.users import record
 
 NEW_PASSWORD = "Spring-2025-dx"
 PASSWORD_ON_PAGE = re.compile(r'class="issued-password">([^<]+)<')

@@ -58,7 +58,7 @@ def test_a_token_with_a_wrong_secret_is_401(client, session, people):
 
 
 def test_a_revoked_token_is_401(client, session, people):
-    from workflow.tokens import create_token, revoke_token
+    from workflow.people.tokens import create_token, revoke_token
 
     token, secret = create_token(session, people["requester"], "マクロ")
     api = ApiClient(client, secret)
@@ -112,7 +112,7 @@ def test_the_api_needs_no_csrf_token_but_a_bearer_token(client, session, people)
 
 
 def test_a_valid_token_stamps_its_last_use(client, session, people):
-    from workflow.tokens import create_token
+    from workflow.people.tokens import create_token
 
     token, secret = create_token(session, people["office"], "集計")
     assert token.last_used_at is None

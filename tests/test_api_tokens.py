@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.api_helpers import ApiClient, assert_problem
-from web.cli import main
+from web.commands import main
 from workflow.models import ApiToken, AuditEvent
-from workflow.tokens import create_token
+from workflow.people.tokens import create_token
 
 TOKEN_RE = re.compile(r"dxf_\d+_[A-Za-z0-9_-]{40,}")
 
@@ -112,7 +112,7 @@ def test_every_role_may_manage_tokens(client, auth, people):
 
 def test_too_many_active_tokens_are_refused(session, people):
     from workflow.errors import InvalidInput
-    from workflow.tokens import MAX_ACTIVE_PER_USER
+    from workflow.people.tokens import MAX_ACTIVE_PER_USER
 
     for n in range(MAX_ACTIVE_PER_USER):
         create_token(session, people["office"], f"連携{n}")

@@ -11,7 +11,7 @@ from workflow.models import AuditEvent, Case
 
 @pytest.fixture
 def cli(app):
-    from web.cli import main
+    from web.commands import main
 
     def run(*args):
         runner = app.test_cli_runner()

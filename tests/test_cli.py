@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.console import run_dxflow
-from web.cli import main
+from web.commands import main
 from workflow.cases import create_case
 from workflow.db import make_engine
 from workflow.engine import fire
 from workflow.models import AuditEvent, Department, User
-from workflow.passwords import verify_password
+from workflow.people.passwords import verify_password
 from workflow.portfolio.departments import CITY_DEPARTMENTS
 from workflow.states import TRANSITIONS
 from workflow.states.diagram import mermaid

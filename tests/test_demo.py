@@ -18,15 +18,15 @@ from sqlalchemy import func, select
 
 from tests.conftest import AuthActions
 from tests.support.databases import clone_database
-from web.cli import main
-from web.cli_demo import DEMO_DATABASE, _database_url
+from web.commands import main
+from web.commands.demo import DEMO_DATABASE, _database_url
 from workflow.db import make_engine, make_session_factory
+from workflow.demo.loader import DemoError, load_demo
+from workflow.demo.people import DEMO_DOMAIN, DEMO_PASSWORD
 from workflow.fiscal import TOKYO
-from workflow.metrics import portfolio_figures
 from workflow.models import AuditEvent, Case, Comment, KpiActual, Plan, Review, User
 from workflow.portfolio.action_plan import load_action_plan
-from workflow.portfolio.demo import DemoError, load_demo
-from workflow.portfolio.demo_people import DEMO_DOMAIN, DEMO_PASSWORD
+from workflow.reports.metrics import portfolio_figures
 
 # Saturday 21 November 2026, 12:00 in Tokyo: FY2026, after the FY2025 reviews fell due.
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from tests.support.databases import clone_database
 from tests.workflow_helpers import NOW, new_case, walk_to
-from web.cli import main
+from web.commands import main
 from workflow.db import make_engine, make_session_factory
+from workflow.interchange.exporter import export_cases, visible_cases
+from workflow.interchange.importer import import_file
 from workflow.models import Case, Plan, Supporter
 from workflow.plans import KpiInput, plan_for, save_actual, save_kpi
-from workflow.portfolio.exporter import export_cases, visible_cases
-from workflow.portfolio.importer import import_file
 
 FORMULA_TITLE = "=HYPERLINK(\"http://example.com\",\"窓口\")"
 

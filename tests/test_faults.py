@@ -311,7 +311,7 @@ def test_database_restart_answers_503_then_recovers_without_restarting_the_app(
         own_cluster, tmp_path):
     from web import create_app
     from web.extensions import db
-    from workflow.tokens import create_token
+    from workflow.people.tokens import create_token
 
     url = own_cluster.create_database("dxflow_outage")
     migrate_and_seed(url)

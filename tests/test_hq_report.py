@@ -13,18 +13,18 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.workflow_helpers import NOW, fire_as, new_case, walk_to
-from web.cli import main
-from workflow import metrics
+from web.commands import main
 from workflow.models import Case
 from workflow.office import add_supporter
 from workflow.plans import KpiInput, plan_for, save_actual, save_kpi
-from workflow.portfolio.hq_report import (
+from workflow.reports import metrics
+from workflow.reports.hq_report import (
     as_of_label,
     bucket,
-    build_hq_report,
     default_as_of,
     hq_data,
 )
+from workflow.reports.hq_workbook import build_hq_report
 
 AS_OF = date(2026, 7, 31)
 LATER = datetime(2026, 8, 10, 1, 0, tzinfo=UTC)  # after the report's date

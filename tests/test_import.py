@@ -18,11 +18,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from tests.workflow_helpers import NOW, case_events
-from web.cli import main
+from web.commands import main
 from workflow import engine
 from workflow.errors import AccessDenied
+from workflow.interchange.importer import import_file
 from workflow.models import AuditEvent, Case, Department, Kpi, Plan, Review
-from workflow.portfolio.importer import import_file
 
 HEADER = ["取組名", "所管局", "状況", "概要", "KGI", "KPI名", "単位", "基準値（2023年度末現在）",
           "2025年度目標", "R8目標", "2024年度実績"]

@@ -7,10 +7,10 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from web.cli import main
+from web.commands import main
+from workflow.interchange.importer import import_file
+from workflow.interchange.readers import ImportFileError
 from workflow.models import AuditEvent, Case
-from workflow.portfolio.importer import import_file
-from workflow.portfolio.readers import ImportFileError
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLD_XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600

@@ -237,8 +237,8 @@ def test_configuring_twice_keeps_one_handler():
 
 def test_scheduler_logs_follow_the_json_switch(app, monkeypatch):
     """``dxflow scheduler`` installs the same handler: its lines are JSON with the switch on."""
-    import web.cli_notifications as cli_notifications
-    from web.cli import main
+    import web.commands.notifications as cli_notifications
+    from web.commands import main
 
     class FakeScheduler:
         def start(self):

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.workflow_helpers import fire_as, new_case, walk_to
-from workflow import metrics
 from workflow.fiscal import TOKYO
 from workflow.models import Supporter
+from workflow.reports import metrics
 
 
 def jst(*args) -> datetime:

@@ -15,7 +15,7 @@ from workflow.business_days import add_business_days, is_business_day
 from workflow.db import make_session_factory
 from workflow.fiscal import TOKYO
 from workflow.models import Notification, Review
-from workflow.reminders import ReminderPolicy
+from workflow.reviews.reminders import ReminderPolicy
 
 SETTINGS = NotificationSettings(smtp=SmtpSettings(host="smtp.example", port=25))
 POLICY = ReminderPolicy(before=(14, 3), overdue_every=5, escalate_after=10)
@@ -221,7 +221,7 @@ def test_an_unknown_cadence_is_refused(session, people):
 
 
 def test_reminders_command_explains_the_day_without_sending(app, session, people, live_case):
-    from web.cli import main
+    from web.commands import main
 
     runner = app.test_cli_runner()
     result = runner.invoke(main, ["reminders", "--date", "2026-06-01", "--dry-run"])

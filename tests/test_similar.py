@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.workflow_helpers import NOW, new_case, walk_to
-from workflow.similar import similar_cases, tokens
+from workflow.queries.similar import similar_cases, tokens
 
 
 def make_case(session, people, state, title, description, category="service"):

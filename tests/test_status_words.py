@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.portfolio.action_plan import load_action_plan
-from workflow.portfolio.status_words import (
+from workflow.interchange.status_words import (
     DEFAULT_STATUS_PHASES,
     LEAF_STATES,
     infer_status_word,
     phase_for_status,
 )
+from workflow.portfolio.action_plan import load_action_plan
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from tests.workflow_helpers import case_events, new_case, walk_to
 from web.authz import today as web_today
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import AuditEvent, Substitution
-from workflow.substitutes import (
+from workflow.people.substitutes import (
     active_substitutions,
     eligible_substitutes,
     end_substitution,

@@ -11,7 +11,7 @@ from sqlalchemy import event, insert
 from tests.workflow_helpers import fire_as, new_case, walk_to
 from web.authz import today as web_today
 from workflow.models import AuditEvent, Case, Review, utcnow
-from workflow.tasks import tasks_for
+from workflow.queries.tasks import tasks_for
 
 # 2025-05-01 (Thu) 10:00 JST, just before Golden Week: 5/3-5/6 are holidays (5/6 振替休日).
 GW = datetime(2025, 5, 1, 1, 0, tzinfo=UTC)

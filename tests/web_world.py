@@ -41,8 +41,8 @@ from workflow.models import (
     utcnow,
 )
 from workflow.office import add_supporter
+from workflow.people.tokens import create_token
 from workflow.plans import plan_for
-from workflow.tokens import create_token
 
 PASSWORD = "correct-horse-42"
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)

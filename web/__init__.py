@@ -98,4 +98,4 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """The CLI is the ``dxflow`` click group (web.cli); Flask-Migrate adds ``db``."""
+    """The CLI is the ``dxflow`` click group (web.commands); Flask-Migrate adds ``db``."""

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from workflow import access
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Attachment, Case, User, utcnow
+from workflow.people.users import record
 from workflow.states import Reason
-from workflow.users import record
 
 # extension -> (content type, magic prefixes); Office files are zip containers.
 ALLOWED = {

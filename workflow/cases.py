@@ -79,7 +79,7 @@ def create_case(session: Session, actor: User, fields: dict, *, now: datetime | 
                 audit_data: dict | None = None) -> Case:
     """Create a draft case numbered for ``now``'s fiscal year, with its 'created' audit event.
 
-    Cases that arrive in a later state come from ``workflow.portfolio.importer`` (bulk, with
+    Cases that arrive in a later state come from ``workflow.interchange.importer`` (bulk, with
     an 'imported' event); a draft made here only moves on through ``engine.fire``.
     """
     now = now or utcnow()

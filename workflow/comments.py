@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from workflow import access
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Case, Comment, User, utcnow
+from workflow.people.users import record
 from workflow.states import Reason
-from workflow.users import record
 
 MAX_LENGTH = 10_000
 KINDS = ("comment", "advice")

@@ -26,6 +26,7 @@ from workflow.errors import (
     UnknownTrigger,
 )
 from workflow.models import AuditEvent, Case, Plan, utcnow
+from workflow.reviews import obligations as _review_obligations  # noqa: F401  (the go-live effect)
 from workflow.states import (
     BY_TRIGGER,
     CLOSED_STATES,
@@ -230,8 +231,3 @@ def available_transitions(session: Session, case: Case, user, *, on_behalf_of=No
         if case.state in t.sources and principal.role in t.roles
         and (t.dest is not None or case.hold_return_state is not None)
     ]
-
-
-# Effects the domain itself attaches (review obligations on go-live); imported last because
-# the module fires transitions through this one.
-from workflow import reviews as _reviews  # noqa: E402,F401

@@ -17,8 +17,8 @@ from workflow import access
 from workflow.cases import bump_version
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Case, Kpi, KpiActual, KpiTarget, Plan, User, utcnow
+from workflow.people.users import record
 from workflow.states import Reason
-from workflow.users import record
 from workflow.vocabulary import KPI_DIRECTIONS, SECURITY_ANSWERS, SECURITY_CHECKLIST
 
 PLAN_ROLES = frozenset({"requester", "dept_manager", "office", "office_lead"})

@@ -23,7 +23,7 @@ def console_script(name: str) -> str | None:
 def run_dxflow(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     """The real ``dxflow`` console script (or the same entry point when it is not installed)."""
     script = console_script("dxflow")
-    command = [script] if script else [sys.executable, "-c",
-                                       "import sys; from web.cli import main; sys.exit(main())"]
+    entry_point = "import sys; from web.commands import main; sys.exit(main())"
+    command = [script] if script else [sys.executable, "-c", entry_point]
     return subprocess.run([*command, *args], env=env, cwd=cwd, capture_output=True, text=True,
                           timeout=120, check=False)

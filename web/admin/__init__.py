@@ -1,14 +1,4 @@
-from flask import Blueprint, abort
-from flask_login import current_user
+from web.admin import audit, departments, routes  # noqa: F401  (registers the views)
+from web.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def only_administrators():
-    """Administration is never delegated: a substitute (代理者) for an admin gets no admin page."""
-    if current_user.is_authenticated and current_user.role != "admin":
-        abort(403)
-
-
-from web.admin import audit, departments, routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -11,7 +11,6 @@ from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from web.admin import bp
 from web.admin.auditlog import (
     KIND_LABELS,
     PER_PAGE,
@@ -22,6 +21,7 @@ from web.admin.auditlog import (
     kind_label,
     summary,
 )
+from web.admin.blueprint import bp
 from web.authz import roles
 from web.extensions import db
 from web.i18n import lang

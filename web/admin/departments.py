@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from web.admin import bp
+from web.admin.blueprint import bp
 from web.admin.forms import KIND_LABELS, DepartmentCreateForm, DepartmentForm, LiaisonForm
 from web.admin.routes import apply_errors
 from web.authz import roles
@@ -16,7 +16,7 @@ from web.i18n import lang
 from workflow.errors import InvalidInput
 from workflow.models import OFFICE_ROLES, Department, User
 from workflow.models.org import DEPARTMENT_KINDS
-from workflow.users import create_department, update_department
+from workflow.people.users import create_department, update_department
 
 
 def _office_users() -> list[User]:

@@ -1,4 +1,4 @@
-"""Forms of the admin screens; the rules themselves live in ``workflow.users``."""
+"""Forms of the admin screens; the rules themselves live in ``workflow.people.users``."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

@@ -8,15 +8,15 @@ from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from web.admin import bp
 from web.admin.auditlog import cases_of, summary
+from web.admin.blueprint import bp
 from web.admin.forms import ConfirmForm, UserCreateForm, UserProfileForm
 from web.authz import roles
 from web.extensions import db
 from web.i18n import lang
 from workflow.errors import InvalidInput
 from workflow.models import ROLES, AuditEvent, Department, User, utcnow
-from workflow.users import (
+from workflow.people.users import (
     create_user,
     deactivate_user,
     generate_password,

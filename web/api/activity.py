@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from web.api import bp
 from web.api.auth import api_roles, api_user
+from web.api.blueprint import bp
 from web.api.inputs import json_body, typed_fields, visible_case
 from web.api.serializers import case_json, comment_json, event_json, transition_json
 from web.authz import ALL_ROLES

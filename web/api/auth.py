@@ -16,8 +16,8 @@ from flask_limiter.util import get_remote_address
 
 from web.api.problems import ApiProblem
 from web.extensions import db, login_manager
-from workflow import tokens
 from workflow.models import User
+from workflow.people import tokens
 
 API_PREFIX = "/api/"
 DEFAULT_RATE_LIMIT = "120 per minute"

@@ -6,8 +6,8 @@ from flask import request, url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from web.api import bp
 from web.api.auth import api_roles, api_user
+from web.api.blueprint import bp
 from web.api.inputs import (
     json_body,
     page_args,

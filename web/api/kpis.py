@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from web.api import bp
 from web.api.auth import api_roles, api_user
+from web.api.blueprint import bp
 from web.api.inputs import json_body, not_found, to_decimal, typed_fields, visible_case
 from web.api.serializers import kpi_json, plan_json
 from web.authz import ALL_ROLES

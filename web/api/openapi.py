@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from web.api import bp
+from web.api.blueprint import bp
 from web.api.inputs import MAX_ID, MAX_PER_PAGE, MAX_TEXT, not_found
 from web.api.problems import PROBLEM_TYPES
 from web.authz import public

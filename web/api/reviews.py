@@ -6,8 +6,8 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from web.api import bp
 from web.api.auth import api_roles, api_user
+from web.api.blueprint import bp
 from web.api.inputs import MAX_ID, not_found, reason
 from web.api.problems import invalid
 from web.api.serializers import review_json

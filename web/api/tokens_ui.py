@@ -10,9 +10,9 @@ from web.api.forms import RevokeForm, TokenForm
 from web.authz import ANY_SIGNED_IN, roles
 from web.extensions import db
 from web.i18n import lang
-from workflow import tokens
 from workflow.errors import InvalidInput
 from workflow.models import ApiToken, utcnow
+from workflow.people import tokens
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.auth import routes  # noqa: F401  (registers the views)
+from web.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from web.auth import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from web.auth import bp
+from web.auth.blueprint import bp
 from web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from web.authz import ANY_SIGNED_IN, public, roles
 from web.extensions import db, limiter, login_manager
 from web.i18n import LANGUAGES, lang
 from workflow.models import User, utcnow
-from workflow.passwords import hash_password, password_problems, verify_password
-from workflow.users import record
+from workflow.people.passwords import hash_password, password_problems, verify_password
+from workflow.people.users import record
 
 HOME_BY_ROLE = {
     "requester": "cases.index",

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.cases import attachments, routes, transitions  # noqa: F401  (registers the views)
+from web.cases.blueprint import bp
 
-bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-from web.cases import attachments, routes, transitions  # noqa: E402,F401
+__all__ = ["bp"]

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from web.authz import ANY_SIGNED_IN, get_case_or_404, roles
-from web.cases import bp
+from web.cases.blueprint import bp
 from web.extensions import db
 from web.i18n import lang
 from web.uploads import client_filename

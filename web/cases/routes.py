@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from web.authz import ANY_SIGNED_IN, acting_principal, get_case_or_404, principals, roles
-from web.cases import bp
+from web.cases.blueprint import bp
 from web.cases.forms import CaseForm, CommentForm, TransitionForm
 from web.cases.queries import CaseFilters, visible_cases
 from web.extensions import db
@@ -20,8 +20,8 @@ from workflow.comments import add_comment
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.models import Attachment, Case, Department, Review, Supporter
 from workflow.plans import plan_for
+from workflow.queries.timeline import case_timeline
 from workflow.states import MAIN_PHASES
-from workflow.timeline import case_timeline
 
 CREATOR_ROLES = ("requester", "office", "office_lead")
 SORTS = {"updated": Case.updated_at.desc(), "number": Case.number.desc(), "title": Case.title}

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from web.auth.routes import safe_next
 from web.authz import acting_principal, get_case_or_404, roles
-from web.cases import bp
+from web.cases.blueprint import bp
 from web.cases.forms import TransitionForm
 from web.errors import render_error
 from web.extensions import db

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.dashboard import routes  # noqa: F401  (registers the views)
+from web.dashboard.blueprint import bp
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-from web.dashboard import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from web.presenters import phase_label
-from workflow import metrics, vocabulary
+from workflow import vocabulary
+from workflow.reports import metrics
 from workflow.states import substate_label
 
 TOP_DEPARTMENTS = 15

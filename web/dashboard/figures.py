@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from web.extensions import db
-from workflow import metrics
 from workflow.fiscal import fiscal_year
+from workflow.reports import metrics
 
 DEFAULT_FRESH_SECONDS = 300
 

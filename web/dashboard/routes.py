@@ -11,13 +11,13 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 
 from web.authz import roles
-from web.dashboard import bp
+from web.dashboard.blueprint import bp
 from web.dashboard.charts import chart_data, stage_label
 from web.dashboard.figures import portfolio_figures
 from web.i18n import lang
-from workflow import metrics
 from workflow.fiscal import fiscal_year, parse_fiscal_year
 from workflow.models import utcnow
+from workflow.reports import metrics
 
 DASHBOARD_ROLES = ("executive", "office_lead", "office")
 

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.data import routes  # noqa: F401  (registers the views)
+from web.data.blueprint import bp
 
-bp = Blueprint("data", __name__, url_prefix="/data")
-
-from web.data import routes  # noqa: E402,F401
+__all__ = ["bp"]

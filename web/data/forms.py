@@ -1,4 +1,4 @@
-"""Forms of the import screens; what a file may hold is decided in ``workflow.portfolio``."""
+"""Forms of the import screens; what a file may hold is decided in ``workflow.interchange``."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

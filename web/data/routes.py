@@ -13,7 +13,8 @@ from flask_login import current_user
 
 from web.authz import ANY_SIGNED_IN, roles, today
 from web.cases.queries import visible_cases
-from web.data import bp, staging
+from web.data import staging
+from web.data.blueprint import bp
 from web.data.forms import ConfirmForm, ImportForm
 from web.extensions import db
 from web.i18n import lang
@@ -21,14 +22,15 @@ from web.office.queries import BoardFilters
 from web.uploads import client_filename
 from workflow.errors import AccessDenied
 from workflow.fiscal import fiscal_year
+from workflow.interchange import exporter
+from workflow.interchange.headers import FIELDS, PER_YEAR_KINDS, normalise_header
+from workflow.interchange.headers import label as column_label
+from workflow.interchange.import_status import mapping_table
+from workflow.interchange.importer import ImportFileError, ImportOptions, import_file
+from workflow.interchange.status_words import LEAF_STATES
 from workflow.models import Case
-from workflow.portfolio import exporter
-from workflow.portfolio.headers import FIELDS, PER_YEAR_KINDS, normalise_header
-from workflow.portfolio.headers import label as column_label
-from workflow.portfolio.hq_report import build_hq_report, default_as_of, hq_filename
-from workflow.portfolio.import_status import mapping_table
-from workflow.portfolio.importer import ImportFileError, ImportOptions, import_file
-from workflow.portfolio.status_words import LEAF_STATES
+from workflow.reports.hq_report import default_as_of, hq_filename
+from workflow.reports.hq_workbook import build_hq_report
 from workflow.states import STATES, state_label
 
 IMPORT_ROLES = ("office_lead", "admin")

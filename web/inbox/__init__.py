@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.inbox import routes  # noqa: F401  (registers the views)
+from web.inbox.blueprint import bp
 
-bp = Blueprint("inbox", __name__, url_prefix="/inbox")
-
-from web.inbox import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -12,9 +12,9 @@ from notifications.dispatcher import retry_dead
 from notifications.outbox import EMAIL_REASONS
 from web.authz import ANY_SIGNED_IN, roles
 from web.extensions import db
-from web.inbox import bp
+from web.inbox.blueprint import bp
 from workflow.models import Notification, NotificationPreference, utcnow
-from workflow.users import record
+from workflow.people.users import record
 
 REASON_LABELS = {
     "review_due_soon": _l("KPI評価の期限が近づいたとき"),

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.office import proposal, routes, team  # noqa: F401  (registers the views)
+from web.office.blueprint import bp
 
-bp = Blueprint("office", __name__, url_prefix="/office")
-
-from web.office import proposal, routes, team  # noqa: E402,F401
+__all__ = ["bp"]

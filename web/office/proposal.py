@@ -9,13 +9,13 @@ from flask_babel import lazy_gettext as _l
 from web.authz import acting_principal, get_case_or_404, principals, roles
 from web.extensions import db
 from web.i18n import lang
-from web.office import bp
+from web.office.blueprint import bp
 from web.office.forms import ProposalForm, check_version
 from workflow import engine
 from workflow.cases import update_case
 from workflow.errors import InvalidInput, StaleVersion, WorkflowError
 from workflow.models import OFFICE_ROLES, Case
-from workflow.similar import similar_cases
+from workflow.queries.similar import similar_cases
 from workflow.states import BY_TRIGGER
 
 # The state the proposal is written in → the move that follows saving it, and its button.

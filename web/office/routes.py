@@ -17,7 +17,7 @@ from web.authz import (
 from web.errors import render_error
 from web.extensions import db
 from web.i18n import lang
-from web.office import bp
+from web.office.blueprint import bp
 from web.office.forms import BulkAssignForm, TriageForm, check_version, person_options
 from web.office.queries import (
     COLUMNS,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from web.authz import acting_principal, get_case_or_404, roles
 from web.extensions import db
 from web.i18n import lang
-from web.office import bp
+from web.office.blueprint import bp
 from web.office.forms import (
     AssigneeForm,
     RemoveSupporterForm,

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.plans import routes  # noqa: F401  (registers the views)
+from web.plans.blueprint import bp
 
-bp = Blueprint("plans", __name__, url_prefix="/cases")
-
-from web.plans import routes  # noqa: E402,F401
+__all__ = ["bp"]

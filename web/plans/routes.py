@@ -14,7 +14,7 @@ from web.authz import ANY_SIGNED_IN, acting_principal, get_case_or_404, principa
 from web.errors import render_error
 from web.extensions import db
 from web.i18n import lang
-from web.plans import bp
+from web.plans.blueprint import bp
 from web.plans.forms import KpiForm, PlanForm, kpi_form
 from web.plans.progress import plan_progress, target_years
 from web.presenters import kpi_number

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.reviews import routes  # noqa: F401  (registers the views)
+from web.reviews.blueprint import bp
 
-bp = Blueprint("reviews", __name__, url_prefix="/reviews")
-
-from web.reviews import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -12,12 +12,12 @@ from web.errors import render_error
 from web.extensions import db
 from web.i18n import lang
 from web.plans.forms import FigureError, parse_figure
-from web.reviews import bp
+from web.reviews.blueprint import bp
 from web.reviews.forms import ReviewForm
 from workflow.business_days import business_days_between
 from workflow.errors import InvalidInput, StaleVersion, WorkflowError
 from workflow.models import Case, Department, Review
-from workflow.reviews import ActualInput, kpi_rows, may_submit, submit_review
+from workflow.reviews.submission import ActualInput, kpi_rows, may_submit, submit_review
 from workflow.vocabulary import ASSESSMENTS
 
 SOON_BUSINESS_DAYS = 10

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from web.tasks import routes  # noqa: F401  (registers the views)
+from web.tasks.blueprint import bp
 
-bp = Blueprint("tasks", __name__, url_prefix="/tasks")
-
-from web.tasks import routes  # noqa: E402,F401
+__all__ = ["bp"]

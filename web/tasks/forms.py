@@ -24,7 +24,7 @@ class PlainDateField(DateField):
 
 
 class SubstituteForm(FlaskForm):
-    # Who may stand in is the domain's rule (workflow.substitutes), so no choice check here.
+    # Who may stand in is the domain's rule (workflow.people.substitutes), so no choice check here.
     substitute_id = SelectField(_l("代理者"), coerce=optional_int, validate_choice=False)
     starts_on = PlainDateField(_l("開始日"), invalid_value_message=_l(
         "日付を正しく入力してください（例：2025-04-01）"))

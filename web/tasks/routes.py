@@ -12,17 +12,17 @@ from web.authz import ANY_SIGNED_IN, principals, roles, today
 from web.extensions import db
 from web.i18n import format_date_only, lang
 from web.navigation import dept_name, role_label
-from web.tasks import bp
+from web.tasks.blueprint import bp
 from web.tasks.forms import SubstituteForm
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.models import Substitution, User
-from workflow.substitutes import (
+from workflow.people.substitutes import (
     current_and_upcoming,
     eligible_substitutes,
     end_substitution,
     name_substitute,
 )
-from workflow.tasks import KINDS, Task, kind_label, sort_tasks, tasks_for
+from workflow.queries.tasks import KINDS, Task, kind_label, sort_tasks, tasks_for
 
 # Roles with case work of their own; executives and administrators only read.
 TASK_ROLES = ("requester", "dept_manager", "office", "office_lead", "expert")

@@ -1,0 +1,5 @@
+"""The ``plans`` blueprint, kept apart from the views that import it (no import cycle)."""
+
+from flask import Blueprint
+
+bp = Blueprint("plans", __name__, url_prefix="/cases")
