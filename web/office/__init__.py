@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from web.office import proposal, routes, team  # noqa: E402,F401
+from web.office import intake, proposal, routes, team  # noqa: E402,F401
