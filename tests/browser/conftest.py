@@ -25,6 +25,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.browser import a11y
 from tests.support import skip_or_fail
 from tests.support.browser import BrowserUnavailable, launch_chromium
 from tests.support.databases import clone_database
@@ -212,6 +213,7 @@ class Person:
         self.context = context
         self.server = server
         self.problems: list[str] = []
+        self.audited: set[tuple[str, int]] = set()
         self.page = context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
         from playwright.sync_api import expect
@@ -251,7 +253,22 @@ class Person:
     def goto(self, path: str) -> Any:
         response = self.page.goto(self.url(path))
         assert response is not None and response.ok, (path, response and response.status)
+        self.audit()
         return self.page
+
+    def audit(self) -> None:
+        """axe on the page as it is now: no serious or critical violation (tests.browser.a11y).
+
+        Each distinct page state is audited once per session: a path seen again with the
+        same markup would only repeat the same verdict."""
+        self.page.wait_for_load_state("load")
+        key = (self.page.url.split("#")[0], self.page.evaluate(
+            "() => document.body.innerHTML.length"))
+        if key in self.audited:
+            return
+        self.audited.add(key)
+        found = a11y.violations(self.page)
+        assert not found, a11y.describe(self.page.url, found)
 
     def sign_in(self) -> None:
         page = self.page
