@@ -26,7 +26,7 @@ def test_opening_a_case_shows_request_similar_cases_and_the_proposal_editor(
     assert 'id="desk-panel"' in html
     assert "来庁予約を電話で受けている" in html
     assert f'action="/office/triage/{case.id}/take"' in html
-    assert "受け付けて提案を送る" in html and 'id="panel-proposal"' in html
+    assert "受け付けて提案を送る" in html and 'id="proposal_text"' in html
     assert 'id="similar"' in html
     # Without ?open= the queue stands alone.
     assert 'id="desk-panel"' not in client.get("/office/triage").get_data(as_text=True)

@@ -7,11 +7,14 @@ not govern, so the pages are audited exactly as they are served, CSP on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text("utf-8")
 BLOCKING = ("serious", "critical")
+# id(page) -> that person's audit (tests/browser/conftest.py), for helpers given only a page.
+AUDITORS: dict[int, Callable[[], None]] = {}
 
 _RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -35,3 +38,8 @@ def describe(url: str, found: list[dict]) -> str:
         lines.append(f"  [{v['impact']}] {v['id']}: {v['help']}")
         lines.extend(f"      {t}" for t in v["targets"])
     return "\n".join(lines)
+
+
+def audit(page: Any) -> None:
+    """Audit ``page`` through its person (each page state once; see Person.audit)."""
+    AUDITORS[id(page)]()

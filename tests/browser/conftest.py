@@ -215,6 +215,7 @@ class Person:
         self.problems: list[str] = []
         self.audited: set[tuple[str, int]] = set()
         self.page = context.new_page()
+        a11y.AUDITORS[id(self.page)] = self.audit
         self.page.set_default_timeout(TIMEOUT_MS)
         from playwright.sync_api import expect
 
@@ -224,6 +225,9 @@ class Person:
         self.page.on("requestfailed", self._request_failed)
         self.page.on("response", self._response)
         self.page.on("dialog", lambda dialog: dialog.accept())
+        # Every page load of the main frame (fetches and history.pushState are not).
+        self.navigations: list[str] = []
+        self.page.on("request", self._request)
 
     # listeners
     def _same_origin(self, url: str) -> bool:
@@ -240,6 +244,10 @@ class Person:
         if self._same_origin(request.url) and request.failure != "net::ERR_ABORTED":
             self.problems.append(f"request failed: {request.method} {request.url}: "
                                  f"{request.failure}")
+
+    def _request(self, request: Any) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.navigations.append(f"{request.method} {request.url}")
 
     def _response(self, response: Any) -> None:
         if self._same_origin(response.url) and response.status >= 400:
