@@ -130,7 +130,7 @@ def take(case_id: int):
         return render_error(409, exc.message(lang()))
     except WorkflowError as exc:
         db.session.rollback()
-        flash(f"{case.number}：{exc.message(lang())}", "error")
+        flash(_("%(number)s：%(reason)s", number=case.number, reason=exc.message(lang())), "error")
         return redirect(desk_url(case.id))
     name = case.assignee.name if case.assignee else "—"
     if send:
@@ -166,7 +166,7 @@ def propose(case_id: int):
         return render_error(409, exc.message(lang()))
     except WorkflowError as exc:
         db.session.rollback()
-        flash(f"{case.number}：{exc.message(lang())}", "error")
+        flash(_("%(number)s：%(reason)s", number=case.number, reason=exc.message(lang())), "error")
         return redirect(desk_url(case.id))
     if not form.save_and_send.data:
         flash(_("提案を保存しました。"), "success")

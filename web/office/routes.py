@@ -167,7 +167,7 @@ def triage_action(case_id: int, action: str):
         return render_error(409, exc.message(lang()))
     except WorkflowError as exc:
         db.session.rollback()
-        flash(f"{case.number}：{exc.message(lang())}", "error")
+        flash(_("%(number)s：%(reason)s", number=case.number, reason=exc.message(lang())), "error")
         return redirect(url_for("office.triage"))
     messages = {
         "accept": _("%(number)s を受け付けました（担当：%(name)s）。",
