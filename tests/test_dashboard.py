@@ -268,3 +268,22 @@ def test_figures_follow_new_data_at_once(client, auth, session, people):
     html = page(client)
     assert "進行中の案件は1件です" in html
     assert json.loads(DATA_ISLAND.search(html).group(1))["phases"]["values"][0] == 1
+
+
+def test_the_workbook_month_is_a_japanese_month_select(client, auth, people):
+    """Not the browser's <input type=month>, which names months in the browser's language."""
+    from web.authz import today
+
+    auth.login(people["executive"])
+    html = page(client)
+
+    select = re.search(r'<select id="hq-month" name="month">(.*?)</select>', html, re.S)
+    assert select and 'type="month"' not in html
+    options = re.findall(r'<option value="(\d{4})-(\d{2})">(.*?)</option>', select.group(1))
+    with client.application.app_context():
+        latest = today().replace(day=1) - timedelta(days=1)  # the meeting's month: the last
+    assert options[0] == (f"{latest.year:04d}", f"{latest.month:02d}",
+                          f"{latest.year}年{latest.month}月")
+    assert len(options) == 24
+    year, month = int(options[1][0]), int(options[1][1])
+    assert (year * 12 + month) == latest.year * 12 + latest.month - 1  # one month earlier

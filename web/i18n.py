@@ -53,7 +53,8 @@ def init_templates(app: Flask) -> None:
         date=format_date_only,
         datetime=format_date,
         fy=fy_label,
-        wareki=lambda fy: fiscal.wareki_year(fy) + "度" if fy else "",
+        # The Japanese era year (令和N年度) means nothing in the English UI: none there.
+        wareki=lambda fy: fiscal.wareki_year(fy) + "度" if fy and lang() == "ja" else "",
         state=lambda s: state_label(s, lang()),
         substate=lambda s: substate_label(s, lang()),
         phase=lambda s: phase_of(s).name if s else "",
@@ -64,6 +65,8 @@ def init_templates(app: Flask) -> None:
     def inject_helpers():
         return {
             "lang": lang(),
+            # Japanese runs a full-width colon into the text; English wants ": ".
+            "colon": "：" if lang() == "ja" else ": ",
             "vocab": lambda name, key: vocabulary.label(getattr(vocabulary, name), key, lang()),
             "vocabulary": vocabulary,
             "current_fy": fiscal.fiscal_year(datetime.now(fiscal.TOKYO)),

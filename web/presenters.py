@@ -63,7 +63,9 @@ def event_text(event) -> str:
         fields = ("、" if lang() == "ja" else ", ").join(_(FIELD_LABELS.get(k, k)) for k in data)
         return _("内容を更新しました（%(fields)s）", fields=fields)
     if event.kind == "plan":
-        return _("実行計画を更新しました") + (f"：{data['kpi']}" if data.get("kpi") else "")
+        if data.get("kpi"):
+            return _("実行計画を更新しました：%(kpi)s", kpi=data["kpi"])
+        return _("実行計画を更新しました")
     if event.kind == "attachment":
         return _("ファイルを添付しました：%(name)s", name=data.get("filename", ""))
     if event.kind == "supporter":

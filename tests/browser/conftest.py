@@ -25,6 +25,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.browser import a11y
 from tests.support import skip_or_fail
 from tests.support.browser import BrowserUnavailable, launch_chromium
 from tests.support.databases import clone_database
@@ -212,7 +213,9 @@ class Person:
         self.context = context
         self.server = server
         self.problems: list[str] = []
+        self.audited: set[tuple[str, int]] = set()
         self.page = context.new_page()
+        a11y.AUDITORS[id(self.page)] = self.audit
         self.page.set_default_timeout(TIMEOUT_MS)
         from playwright.sync_api import expect
 
@@ -222,6 +225,9 @@ class Person:
         self.page.on("requestfailed", self._request_failed)
         self.page.on("response", self._response)
         self.page.on("dialog", lambda dialog: dialog.accept())
+        # Every page load of the main frame (fetches and history.pushState are not).
+        self.navigations: list[str] = []
+        self.page.on("request", self._request)
 
     # listeners
     def _same_origin(self, url: str) -> bool:
@@ -239,6 +245,10 @@ class Person:
             self.problems.append(f"request failed: {request.method} {request.url}: "
                                  f"{request.failure}")
 
+    def _request(self, request: Any) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.navigations.append(f"{request.method} {request.url}")
+
     def _response(self, response: Any) -> None:
         if self._same_origin(response.url) and response.status >= 400:
             self.problems.append(f"HTTP {response.status}: {response.request.method} "
@@ -251,7 +261,22 @@ class Person:
     def goto(self, path: str) -> Any:
         response = self.page.goto(self.url(path))
         assert response is not None and response.ok, (path, response and response.status)
+        self.audit()
         return self.page
+
+    def audit(self) -> None:
+        """axe on the page as it is now: no serious or critical violation (tests.browser.a11y).
+
+        Each distinct page state is audited once per session: a path seen again with the
+        same markup would only repeat the same verdict."""
+        self.page.wait_for_load_state("load")
+        key = (self.page.url.split("#")[0], self.page.evaluate(
+            "() => document.body.innerHTML.length"))
+        if key in self.audited:
+            return
+        self.audited.add(key)
+        found = a11y.violations(self.page)
+        assert not found, a11y.describe(self.page.url, found)
 
     def sign_in(self) -> None:
         page = self.page

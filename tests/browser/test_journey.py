@@ -17,6 +17,7 @@ import re
 
 import pytest
 
+from tests.browser import a11y
 from tests.support import running_in_ci
 from workflow.fiscal import fiscal_year
 from workflow.models import utcnow
@@ -52,6 +53,7 @@ def expect_flash(page: Page, text: str) -> None:
     """A success message containing ``text``, and no error message beside it."""
     expect(page.locator(".flashes .flash-success", has_text=text)).to_be_visible()
     expect(page.locator(".flashes .flash-error")).to_have_count(0)
+    a11y.audit(page)  # every page a step lands on passes axe
 
 
 def expect_state(page: Page, label: str) -> None:
@@ -68,6 +70,13 @@ def expect_step(page: Page, phase: str, done: int) -> None:
 
 def fired(action: str, state: str) -> str:
     return f"「{action}」を実行しました。現在の状態：{state}"
+
+
+def decide(page: Page, name: str, *, comment: str = "") -> None:
+    """Open a decision's confirm panel in #actions (and write the optional comment)."""
+    page.locator("#actions summary", has_text=name).click()
+    if comment:
+        page.locator("#actions details[open] textarea[name=comment]").fill(comment)
 
 
 def press(page: Page, name: str, *, within: str = "main") -> None:
@@ -105,56 +114,69 @@ def test_consultation_to_kpi_review_across_roles(as_role):
     requester.screenshot("journey-01-submitted")
     requester.assert_clean()
 
-    # 2. The office accepts it from the triage queue, itself as the one in charge.
+    # 2. The office opens it on the triage desk, beside the queue, sees the similar finished
+    #    case, accepts it with itself in charge and sends the proposal citing that case: all
+    #    on the one page the triage menu opened (the desk swaps in place, no page load).
     page = office.goto("/office/triage")
+    office.navigations.clear()
     item = page.locator("li.triage-item", has_text=TITLE)
     expect(item).to_have_count(1)
     expect(item.locator(".waiting .badge")).to_have_text("本日提出")
-    item.get_by_label("担当者").select_option(label=office.account.name)
-    office.screenshot("journey-02-triage")
-    item.get_by_role("button", name="受け付ける").click()
-    expect_flash(page, f"{number} を受け付けました（担当：{office.account.name}）。")
-    expect(page.locator("li.triage-item", has_text=TITLE)).to_have_count(0)
-    office.assert_clean()
-
-    # 3. ... writes the proposal, citing the similar finished case the page lists, and sends it.
-    page = office.goto(case_path)
-    expect_state(page, "相談：ヒアリング")
-    in_charge = page.locator("dt", has_text="統括室担当").locator("xpath=following-sibling::dd[1]")
-    expect(in_charge).to_have_text(office.account.name)
-    page.locator("#proposal").get_by_role("link", name="提案を作成・編集").click()
-    page.wait_for_url(re.compile(r"/proposal$"))
-    similar = page.locator("#similar .similar-list li", has_text=PAST_TITLE)
+    item.get_by_role("link", name=TITLE).click()
+    panel = page.locator("#desk-panel")
+    expect(panel.get_by_role("heading", name=TITLE)).to_be_visible()
+    expect(panel).to_contain_text(PROBLEM)
+    office.audit()
+    similar = panel.locator("#similar .similar-list li", has_text=PAST_TITLE)
     expect(similar).to_have_count(1)
+    expect(similar.locator(".badge.other-case")).to_contain_text("その事例")
     past_number = similar.locator(".meta").inner_text().split(" · ")[0].strip()
-    text = page.locator("textarea[data-cite-target]")
+    panel.get_by_label("担当者").select_option(label=office.account.name)
+    text = panel.get_by_label("提案内容（Markdown可）")
     text.fill(PROPOSAL)
     similar.get_by_role("button", name=f"{past_number} を提案に引用").click()
     expect(similar.get_by_role("button", name=f"{past_number} を提案に引用")).to_have_text(
         "引用しました")
     expect(text).to_have_value(re.compile(re.escape(f"- 参考：{past_number} {PAST_TITLE}")))
-    press(page, "保存して提案作成に進む")
-    expect_flash(page, "提案を保存し、「提案作成」に進みました。")
-    expect_state(page, "相談：提案作成")
-    office.screenshot("journey-03-proposal")
-    press(page, "保存して提案を送る")
-    page.wait_for_url(re.compile(r"/cases/\d+(#proposal)?$"))
-    expect_flash(page, "提案を保存して送りました。所管部局での検討を待ちます。")
+    # The draft saved itself meanwhile.
+    expect(panel.locator("[data-draft-status]")).to_have_text("下書きを自動保存しました。")
+    office.screenshot("triage-desk")
+    panel.get_by_role("button", name="受け付けて提案を送る").click()
+    expect_flash(page, f"{number} を受け付けて提案を送りました（担当：{office.account.name}）。")
+    done = page.locator(".desk-done")
+    expect(done).to_contain_text("部局での検討")
+    expect(page.locator("li.triage-item", has_text=TITLE)).to_have_count(0)
+    office.audit()
+    assert office.navigations == [], office.navigations  # accept + propose: no page load
+    office.assert_clean()
+
+    # 3. The case page shows the proposal the bureau now studies.
+    done.get_by_role("link", name="案件を開く").click()
+    page.wait_for_url(re.compile(re.escape(case_path) + "$"))
+    office.audit()
     expect_state(page, "相談：部局での検討")
+    in_charge = page.locator("dt", has_text="統括室担当").locator("xpath=following-sibling::dd[1]")
+    expect(in_charge).to_have_text(office.account.name)
     expect(page.locator("#proposal .markdown")).to_contain_text(past_number)
     expect(page.locator("#proposal .markdown li").first).to_have_text(
         "大阪市行政オンラインシステムで申請フォームを作成します")
     office.assert_clean()
 
-    # 4. The bureau manager finds it under 判断待ち and says go.
+    # 4. The bureau manager finds it under 判断待ち and says go, from the confirm panel that
+    #    shows the proposal: two screens (My tasks, the case).
     page = manager.goto("/tasks/")
+    manager.navigations.clear()
     decision = page.locator("section.decisions tr", has_text=TITLE)
     expect(decision).to_have_count(1)
     manager.screenshot("journey-04-manager-decision")
     decision.locator("a.task-action").click()
     page.wait_for_url(re.compile(re.escape(case_path) + "#proposal$"))
+    manager.audit()
     expect(page.locator("#proposal .markdown")).to_contain_text("CSV連携")
-    press(page, "DX取組として進める", within="#actions")
+    decide(page, "DX取組として進める", comment="進めます。")
+    expect(page.locator("#confirm-decide_go .decision-proposal")).to_contain_text("CSV連携")
+    assert len(manager.navigations) == 1, manager.navigations  # /tasks/ was the first screen
+    press(page, "DX取組として進める", within="#confirm-decide_go")
     expect_flash(page, fired("DX取組として進める", "企画・BPR：現状分析（As-Is）"))
     expect_step(page, "企画・BPR", done=1)
     expect(page.locator("section.decisions tr", has_text=TITLE)).to_have_count(0)
@@ -222,10 +244,17 @@ def test_consultation_to_kpi_review_across_roles(as_role):
     page = manager.goto("/tasks/")
     approval = page.locator("section.decisions tr", has_text=TITLE)
     expect(approval).to_have_count(1)
+    manager.navigations.clear()
     approval.locator("a.task-action").click()
     page.wait_for_url(re.compile(re.escape(case_path) + "#actions$"))
-    expect(page.locator("#plan")).to_contain_text(KGI)
-    press(page, "実行計画を承認", within="#actions")
+    manager.audit()
+    decide(page, "実行計画を承認")
+    panel = page.locator("#confirm-approve_plan")
+    expect(panel.locator(".decision-summary")).to_contain_text(KGI)
+    expect(panel.locator(".decision-summary")).to_contain_text(KPI_NAME)
+    manager.screenshot("journey-07-approve-panel", full_page=False)
+    assert len(manager.navigations) == 1, manager.navigations
+    press(page, "実行計画を承認", within="#confirm-approve_plan")
     expect_flash(page, fired("実行計画を承認", "ソリューション導入：選定・調達"))
     expect_step(page, "ソリューション導入", done=2)
     manager.assert_clean()

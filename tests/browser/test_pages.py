@@ -81,3 +81,20 @@ def test_the_watch_notices_broken_pages(as_role):
     assert "/static/js/no-such-file.js" in str(caught.value)
     assert "Content Security Policy" in str(caught.value)
     person.assert_clean()  # reported once, then cleared
+
+
+def test_the_audit_notices_inaccessible_markup(as_role):
+    """axe runs on the served page (CSP on) and reports a critical violation it finds."""
+    person = as_role("office")
+    page = person.goto("/office/triage")
+    page.evaluate("""() => {
+        const s = document.createElement("select");
+        s.id = "unlabelled-kind";
+        s.appendChild(new Option("a"));
+        document.querySelector("main").appendChild(s);
+    }""")
+    with pytest.raises(AssertionError) as caught:
+        person.audit()
+    assert "[critical] select-name" in str(caught.value)
+    assert "#unlabelled-kind" in str(caught.value)
+    person.assert_clean()

@@ -1,4 +1,4 @@
-from web.office import proposal, routes, team  # noqa: F401  (registers the views)
+from web.office import intake, proposal, routes, team  # noqa: F401  (registers the views)
 from web.office.blueprint import bp
 
 __all__ = ["bp"]

@@ -50,6 +50,17 @@ class TriageForm(FlaskForm):
     comment = TextAreaField(_l("コメント"), validators=[within(10000)])
 
 
+class IntakeForm(FlaskForm):
+    """Accepting a new consultation on the triage desk, optionally with its proposal."""
+
+    version = VersionField(validators=[DataRequired()])
+    assignee_id = SelectField(_l("担当者"), coerce=optional_int,
+                              invalid_choice_message=NOT_A_CHOICE)
+    proposal_text = TextAreaField(_l("提案内容（Markdown可）"), validators=[within(20000)])
+    accept = SubmitField(_l("受け付ける"))
+    accept_and_send = SubmitField(_l("受け付けて提案を送る"))
+
+
 class AssigneeForm(FlaskForm):
     version = VersionField(validators=[DataRequired()])
     assignee_id = SelectField(_l("担当者"), coerce=optional_int,

@@ -17,6 +17,7 @@ from web.authz import (
 from web.errors import render_error
 from web.extensions import db
 from web.i18n import lang
+from web.office import intake
 from web.office.blueprint import bp
 from web.office.forms import BulkAssignForm, TriageForm, check_version, person_options
 from web.office.queries import (
@@ -133,7 +134,10 @@ def triage():
         rows.append((case, business_days_between(submitted, day), form))
     my_roles = {p.role for p in principals()}
     allowed = {t: bool(BY_TRIGGER[t].roles & my_roles) for t in TRIAGE_ACTIONS}
-    return render_template("office/triage.html", rows=rows, allowed=allowed, page=page)
+    open_id = intake.request_open_id()
+    return render_template("office/triage.html", rows=rows, allowed=allowed, page=page,
+                           panel=intake.desk_panel(open_id), mine=intake.my_accepted(),
+                           done=intake.request_done_case(), open_id=open_id)
 
 
 @bp.route("/triage/<int:case_id>/<any(accept, send_back, reject):action>", methods=["POST"])
@@ -164,7 +168,7 @@ def triage_action(case_id: int, action: str):
         return render_error(409, exc.message(lang()))
     except WorkflowError as exc:
         db.session.rollback()
-        flash(f"{case.number}：{exc.message(lang())}", "error")
+        flash(_("%(number)s：%(reason)s", number=case.number, reason=exc.message(lang())), "error")
         return redirect(url_for("office.triage"))
     messages = {
         "accept": _("%(number)s を受け付けました（担当：%(name)s）。",
@@ -173,4 +177,7 @@ def triage_action(case_id: int, action: str):
         "reject": _("%(number)s を対象外としました。", number=case.number),
     }
     flash(messages[action], "success")
+    if action == "accept":
+        # The accepted case leaves the queue but stays on the desk, ready for its proposal.
+        return redirect(intake.desk_url(case.id, done=case.id))
     return redirect(url_for("office.triage"))
