@@ -222,12 +222,12 @@ access to * by users read by * none
 """
 
     def _serve(self, conf: Path) -> bool:
-        log = (self.dir / "slapd.log").open("wb")
         # -d 0 keeps slapd in the foreground, so this process owns and stops it.
-        self.proc = subprocess.Popen(  # noqa: S603
-            [str(SLAPD), "-f", str(conf), "-d", "0",
-             "-h", f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.ldaps_port}/"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        with (self.dir / "slapd.log").open("ab") as log:
+            self.proc = subprocess.Popen(  # noqa: S603
+                [str(SLAPD), "-f", str(conf), "-d", "0",
+                 "-h", f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.ldaps_port}/"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -274,3 +274,38 @@ access to * by users read by * none
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_or_skip() -> Directory:
+    """A running directory, or skip the test (fail in CI) when slapd is missing."""
+    from tests.support import skip_or_fail
+
+    try:
+        return Directory().start()
+    except LdapUnavailable as exc:
+        skip_or_fail(str(exc))
+        raise
+
+
+def app_config(directory: Directory, *, starttls: bool = False, **overrides) -> dict:
+    """The DXFLOW_LDAP_* settings (as app config) a city would set for this tree."""
+    config = {
+        "LDAP_URL": directory.url if starttls else directory.ldaps_url,
+        "LDAP_STARTTLS": starttls,
+        "LDAP_CA_FILE": str(directory.ca_file),
+        "LDAP_BIND_DN": SERVICE_DN,
+        "LDAP_BIND_PASSWORD": SERVICE_PASSWORD,
+        "LDAP_BIND_TEMPLATE": "",
+        "LDAP_USER_BASE": f"ou=bureaus,{BASE}",
+        "LDAP_USER_FILTER": "(&(objectClass=person)(mail={login}))",
+        "LDAP_MAIL_ATTR": "mail",
+        "LDAP_NAME_ATTR": "displayName",
+        "LDAP_DEPARTMENT_ATTR": "",
+        "LDAP_GROUP_BASE": f"ou=groups,{BASE}",
+        "LDAP_GROUP_FILTER": "(member={dn})",
+        "LDAP_GROUP_ROLES": {group_dn(cn).lower(): role for cn, role in GROUP_ROLES.items()},
+        "LDAP_DISABLED_FILTER": "(pwdAccountLockedTime=*)",
+        "LDAP_TIMEOUT": 3,
+    }
+    config.update(overrides)
+    return config
