@@ -26,6 +26,12 @@ def parse_role_map(text: str) -> dict[str, str]:
     return mapping
 
 
+def parse_roles(text: str) -> frozenset[str]:
+    """``admin,office_lead``; ``none`` (or empty) for no role."""
+    roles = {r.strip() for r in text.split(",") if r.strip()}
+    return frozenset() if roles <= {"none"} else frozenset(roles)
+
+
 def from_environment() -> dict:
     return {
         "LDAP_URL": _text("LDAP_URL"),
@@ -54,8 +60,6 @@ def from_environment() -> dict:
         "OIDC_GROUPS_CLAIM": _text("OIDC_GROUPS_CLAIM", "groups"),
         "OIDC_GROUP_ROLES": parse_role_map(_text("OIDC_GROUP_ROLES")),
         "OIDC_DEPARTMENT_CLAIM": _text("OIDC_DEPARTMENT_CLAIM", "department"),
-        "MFA_REQUIRED_ROLES": frozenset(
-            r.strip() for r in _text("MFA_REQUIRED_ROLES", DEFAULT_MFA_ROLES).split(",")
-            if r.strip()),
+        "MFA_REQUIRED_ROLES": parse_roles(_text("MFA_REQUIRED_ROLES", DEFAULT_MFA_ROLES)),
         "MFA_ISSUER": _text("MFA_ISSUER", "dxflow"),
     }
