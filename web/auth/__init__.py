@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from web.auth import mfa, routes  # noqa: E402,F401
+from web.auth import mfa, oidc, routes  # noqa: E402,F401

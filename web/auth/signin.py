@@ -66,10 +66,14 @@ def start_session(user: User, method: str, next_url: str | None, factor: str | N
     return redirect(next_url or home_url(user))
 
 
-def _failed(form, email: str, user: User | None, reason: str, message: str | None = None):
+def record_failure(email: str, user: User | None, reason: str, method: str) -> None:
     record(db.session, "login_failed", user, data={
-        "email": email[:254], "ip": request.remote_addr, "method": "ldap", "reason": reason})
+        "email": email[:254], "ip": request.remote_addr, "method": method, "reason": reason})
     db.session.commit()
+
+
+def _failed(form, email: str, user: User | None, reason: str, message: str | None = None):
+    record_failure(email, user, reason, "ldap")
     flash(message or _("メールアドレスまたはパスワードが正しくないか、"
                        "アカウントが一時的にロックされています。"), "error")
     return render_template("auth/login.html", form=form)
