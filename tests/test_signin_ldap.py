@@ -112,6 +112,12 @@ def test_a_certificate_not_from_the_configured_ca_is_refused(ldap_server):
         directory.authenticate(config, "fukushi.tanto@city.example", city.PASSWORD)
 
 
+def test_plain_ldap_without_tls_is_refused(ldap_server):
+    config = city.app_config(ldap_server, LDAP_URL=ldap_server.url, LDAP_STARTTLS=False)
+    with pytest.raises(directory.DirectoryUnavailable, match="plain LDAP"):
+        directory.authenticate(config, "fukushi.tanto@city.example", city.PASSWORD)
+
+
 def test_an_empty_password_is_never_an_anonymous_bind(ldap_server):
     with pytest.raises(directory.BadCredentials, match="empty_password"):
         directory.authenticate(city.app_config(ldap_server), "fukushi.tanto@city.example", "")

@@ -45,6 +45,9 @@ def enabled(config: Mapping) -> bool:
 
 
 def _server(config: Mapping) -> ldap3.Server:
+    if not config["LDAP_URL"].lower().startswith("ldaps://") and not config["LDAP_STARTTLS"]:
+        # A simple bind over plain LDAP sends the person's password readable on the network.
+        raise DirectoryUnavailable("refusing plain LDAP: use ldaps:// or DXFLOW_LDAP_STARTTLS=1")
     tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, version=ssl.PROTOCOL_TLS_CLIENT,
                     ca_certs_file=config["LDAP_CA_FILE"] or None)
     return ldap3.Server(config["LDAP_URL"], tls=tls, connect_timeout=config["LDAP_TIMEOUT"],
