@@ -6,9 +6,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian packages: PostgreSQL server (postgres-marked tests), Chromium (browser
 # tests through Playwright, which cannot download its own browsers here) and
-# CJK fonts (so Japanese text renders in screenshots instead of tofu boxes).
+# CJK fonts (so Japanese text renders in screenshots instead of tofu boxes), and
+# OpenLDAP's slapd (directory sign-in tests start a throw-away one: tests/support/ldap.py;
+# DEBIAN_FRONTEND=noninteractive below keeps its debconf questions quiet).
 missing=()
-for pkg in postgresql chromium fonts-noto-cjk; do
+for pkg in postgresql chromium fonts-noto-cjk slapd; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

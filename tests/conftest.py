@@ -22,6 +22,10 @@ from workflow.db import make_engine, make_session_factory
 from workflow.models import Department, User
 from workflow.people.passwords import hash_password
 
+# Most tests sign administrators in with a password only; tests/test_mfa.py and the browser
+# TOTP test require the second factor as production does (DXFLOW_MFA_REQUIRED_ROLES default).
+os.environ.setdefault("DXFLOW_MFA_REQUIRED_ROLES", "none")
+
 # aiosmtpd's per-connection chatter would otherwise interleave with pytest's progress lines.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from web import signin_config
 from workflow import config as wf_config
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug/demo
@@ -42,4 +43,5 @@ def from_environment() -> dict:
         "LOGIN_LOCK_MINUTES": int(wf_config.env("LOGIN_LOCK_MINUTES", "15") or 15),
         "WTF_CSRF_TIME_LIMIT": None,
         "API_RATE_LIMIT": wf_config.env("API_RATE_LIMIT") or "120 per minute",
+        **signin_config.from_environment(),
     }

@@ -14,6 +14,7 @@ from web.admin.forms import ConfirmForm, UserCreateForm, UserProfileForm
 from web.authz import roles
 from web.extensions import db
 from web.i18n import lang
+from workflow import mfa
 from workflow.errors import InvalidInput
 from workflow.models import ROLES, AuditEvent, Department, User, utcnow
 from workflow.people.users import (
@@ -197,6 +198,16 @@ def user_reset_password(user_id: int):
     user = _confirmed_user(user_id)
     password = reset_password(db.session, user, actor=_me())
     return _password_page(user, password, created=False)
+
+
+@bp.route("/users/<int:user_id>/reset-mfa", methods=["POST"])
+@roles("admin")
+def user_reset_mfa(user_id: int):
+    """A lost phone: remove the factor; the user sets it up again at next sign-in."""
+    user = _confirmed_user(user_id)
+    mfa.admin_reset(db.session, user, actor=_me())
+    flash(_("「%(name)s」の二要素認証をリセットしました。", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 def _password_page(user: User, password: str, *, created: bool):

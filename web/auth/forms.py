@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from web.form_choices import options
@@ -26,3 +26,15 @@ class PasswordChangeForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = SelectField(_l("表示言語"), choices=options([("ja", "日本語"), ("en", "English")]))
     submit = SubmitField(_l("切り替える"))
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(_l("確認コード"), validators=[DataRequired(_l("入力してください")),
+                                                    Length(max=20)])
+    submit = SubmitField(_l("確認する"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs CSRF protection."""
+
+    submit = SubmitField(_l("実行する"))

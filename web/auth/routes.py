@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import func, select
 
 from web.auth.blueprint import bp
-from web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
+from web.auth.forms import ConfirmForm, LanguageForm, LoginForm, PasswordChangeForm
+from web.auth.signin import directory_sign_in, finish_sign_in, mfa_required
 from web.authz import ANY_SIGNED_IN, public, roles
 from web.extensions import db, limiter, login_manager
 from web.i18n import LANGUAGES, lang
@@ -67,18 +68,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        # Directory (LDAP/AD) accounts: web/auth/signin.py; None means a local password.
+        directory_answer = directory_sign_in(form, email, form.password.data)
+        if directory_answer is not None:
+            return directory_answer
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         now = utcnow()
         locked = user is not None and user.locked_until is not None and user.locked_until > now
         if (user is not None and user.active and not locked
                 and verify_password(user.password_hash, form.password.data)):
-            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-            record(db.session, "login", user, data={"ip": request.remote_addr})
-            db.session.commit()
-            session.clear()
-            login_user(user)
-            session.permanent = True
-            return redirect(safe_next(request.args.get("next")) or home_url(user))
+            # Second factor, session and audit event: web/auth/signin.py.
+            return finish_sign_in(user, "password")
         if user is not None and not locked:
             user.failed_logins += 1
             if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
@@ -126,7 +126,8 @@ def account():
                 flash(_("パスワードを変更しました。"), "success")
                 return redirect(url_for("auth.account"))
     return render_template("auth/account.html", password_form=password_form,
-                           language_form=language_form)
+                           language_form=language_form, mfa_form=ConfirmForm(),
+                           mfa_required=mfa_required(current_user))
 
 
 @bp.route("/language", methods=["POST"])

@@ -49,6 +49,17 @@ class User(Base, Timestamped):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     email_reminders: Mapped[bool] = mapped_column(default=True)
+    # local | ldap | oidc: where the password (or identity) is checked.
+    auth_source: Mapped[str] = mapped_column(String(10), default="local", server_default="local")
+    # The directory entry's DN or the OIDC subject, for audit and re-linking.
+    external_ref: Mapped[str | None] = mapped_column(String(500))
+    # TOTP second factor (RFC 6238): base32 secret, set once enrolment is confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    # The last accepted time step: a code is never accepted twice (replay).
+    totp_last_step: Mapped[int | None]
+    mfa_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    mfa_locked_until: Mapped[datetime | None]
 
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
 
