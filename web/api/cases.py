@@ -21,6 +21,7 @@ from web.api.problems import invalid
 from web.api.serializers import case_json
 from web.authz import ALL_ROLES
 from web.extensions import db
+from web.request_input import parse_int
 from workflow import access
 from workflow.cases import create_case, update_case
 from workflow.models import Case, Department
@@ -39,7 +40,7 @@ UPDATE_FIELDS = {**CASE_FIELDS, "proposal_text": str, "assignee_id": (int, None)
 def _department_filter(raw: str, errors: dict) -> int | None:
     if not raw:
         return None
-    ident = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    ident = parse_int(raw)
     match = Department.code == raw if ident is None else or_(Department.code == raw,
                                                              Department.id == ident)
     dept = db.session.scalar(select(Department).where(match))

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from web.api.auth import api_user
 from web.api.problems import ApiProblem, invalid
 from web.extensions import db
+from web.request_input import MAX_ID, parse_int
 from workflow import access
 from workflow.models import Case
 from workflow.states import Reason
 
-MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (and overflow SQLite's binding)
 MAX_PER_PAGE = 100
 MAX_TEXT = 20_000
 
@@ -115,11 +115,12 @@ def query_int(name: str, default: int | None, errors: dict, *, low: int = 1,
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not low <= int(raw) <= high:
+    value = parse_int(raw, low=low, high=high)
+    if value is None:
         errors[name] = reason("range", f"{low}〜{high}の整数で指定してください",
                               f"Use an integer from {low} to {high}")
         return default
-    return int(raw)
+    return value
 
 
 def query_text(name: str, errors: dict, max_length: int = 200) -> str:
