@@ -17,7 +17,7 @@ from web.i18n import lang
 from web.request_input import page_number, parse_int
 from workflow import access, engine
 from workflow.cases import create_case, may_edit_fields, update_case
-from workflow.comments import add_comment
+from workflow.comments import add_comment, kinds_for
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.models import Attachment, Case, Department, Review, Supporter
 from workflow.plans import plan_for
@@ -146,7 +146,7 @@ def detail(case_id: int):
         "cases/detail.html", case=case, options=options, main_phases=MAIN_PHASES,
         timeline=case_timeline(db.session, case), plan=plan_for(db.session, case),
         supporters=supporters, can_comment=can_comment, can_edit=can_edit,
-        comment_form=CommentForm(), transition_form=TransitionForm(),
+        comment_form=_comment_form(), transition_form=TransitionForm(),
         attachments=db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                        .order_by(Attachment.id)).all(),
         reviews=db.session.scalars(select(Review).where(Review.case_id == case.id)
@@ -154,11 +154,17 @@ def detail(case_id: int):
     )
 
 
+def _comment_form() -> CommentForm:
+    form = CommentForm()
+    form.offer_kinds(kinds_for(current_user._get_current_object(), *principals()))
+    return form
+
+
 @bp.route("/<int:case_id>/comments", methods=["POST"])
 @roles("requester", "dept_manager", "office", "office_lead", "expert")
 def comment(case_id: int):
     case = get_case_or_404(case_id, need="comment")
-    form = CommentForm()
+    form = _comment_form()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:
