@@ -11,6 +11,7 @@ from web.api.auth import api_roles, api_user
 from web.api.inputs import (
     json_body,
     page_args,
+    query_choice,
     query_int,
     query_text,
     reason,
@@ -53,15 +54,12 @@ def _department_filter(raw: str, errors: dict) -> int | None:
 
 def _filtered(errors: dict):
     stmt = select(Case).where(access.visibility_clause(api_user()))
-    state = request.args.get("state", "")
-    if state and state not in STATES:
-        errors["state"] = reason("unknown_state", "状態の値が正しくありません", "Unknown state")
-    elif state:
+    state = query_choice("state", STATES, errors, "状態の値が正しくありません", "Unknown state")
+    if state:
         stmt = stmt.where(Case.state == state)
-    phase = request.args.get("phase", "")
-    if phase and phase not in {p.name for p in PHASES}:
-        errors["phase"] = reason("unknown_phase", "フェーズの値が正しくありません", "Unknown phase")
-    elif phase:
+    phase = query_choice("phase", {p.name for p in PHASES}, errors,
+                         "フェーズの値が正しくありません", "Unknown phase")
+    if phase:
         leaves = [s for p in PHASES if p.name == phase for s in p.leaves]
         stmt = stmt.where(Case.state.in_(leaves))
     department_id = _department_filter(query_text("department", errors, 40), errors)
