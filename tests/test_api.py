@@ -13,6 +13,7 @@ from tests.conftest import department
 from tests.workflow_helpers import NOW, PROPOSAL, new_case, submit_review, walk_to
 from workflow.fiscal import fiscal_year
 from workflow.models import AuditEvent, Case, Comment, KpiActual, Review, utcnow
+from workflow.office import add_supporter
 from workflow.plans import plan_for
 
 
@@ -377,6 +378,24 @@ def test_comments_are_read_and_written_through_the_domain(as_role, session, peop
                                           json={"body": "   "}), 422)
     assert_problem(as_role("executive").post(f"/api/v1/cases/{case.id}/comments",
                                              json={"body": "閲覧のみ"}), 403)
+
+
+@pytest.mark.parametrize(("role", "status"), [("requester", 422), ("dept_manager", 422),
+                                            ("office", 201), ("expert", 201)])
+def test_only_experts_and_the_office_post_external_advice(as_role, session, people, role,
+                                                          status):
+    case = walk_to(session, new_case(session, people["requester"]), "consultation_hearing", people)
+    if role == "expert":
+        add_supporter(session, case, people["office_lead"], kind="expert", user=people["expert"])
+    response = as_role(role).post(f"/api/v1/cases/{case.id}/comments",
+                                  json={"body": "専門家としての助言です", "kind": "advice"})
+    if status == 422:
+        problem = assert_problem(response, 422)
+        assert "kind" in str(problem), problem
+        assert session.scalar(select(Comment.id).where(Comment.case_id == case.id)) is None
+    else:
+        assert response.status_code == 201, response.get_json()
+        assert response.get_json()["kind"] == "advice"
 
 
 # --- KPIs and actuals -----------------------------------------------------------------------

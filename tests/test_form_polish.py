@@ -8,8 +8,8 @@ import re
 def test_required_badge_sits_on_the_label_line(client, auth, people):
     auth.login(people["requester"])
     html = client.get("/cases/new").get_data(as_text=True)
-    assert re.search(r'<div class="field-label"><label for="title">件名</label>'
-                     r'<span class="required">必須</span></div>', html)
+    assert re.search(r'<span class="field-label"><label for="title">件名</label>'
+                     r'<span class="required">必須</span></span>', html)
 
 
 def test_english_pages_use_ascii_colons_and_no_era_years(client, auth, session, people):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from web import config as web_config
-from web import logging_setup
+from web import logging_setup, request_input
 from web.extensions import babel, csrf, db, limiter, login_manager, migrate
 from workflow.db import ensure_sqlite_dir
 
@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     app = Flask(__name__, instance_path=settings["DXFLOW_INSTANCE_DIR"])
     app.config.update(settings)
+    request_input.init_app(app)
     check_secret_key(app)
     logging_setup.init_app(app)
     ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])

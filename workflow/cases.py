@@ -38,6 +38,13 @@ def validate_fields(session: Session, fields: dict) -> dict:
             errors.update(_invalid(key, f"項目「{key}」は変更できません",
                                    f"Field '{key}' cannot be set"))
             continue
+        if value is None and not Case.__table__.c[key].nullable:
+            # A form posted without the field (a script, a tampered page) must not reach the
+            # NOT NULL column as NULL: that is a database error, not an answer.
+            errors.update(_invalid(key, "この項目が送信されていません。画面を再読み込みして"
+                                        "入力し直してください",
+                                   "This field was not sent; reload the page and try again"))
+            continue
         if isinstance(value, str):
             value = value.strip()
         clean[key] = value

@@ -25,6 +25,7 @@ from web.admin.blueprint import bp
 from web.authz import roles
 from web.extensions import db
 from web.i18n import lang
+from web.request_input import page_number
 from workflow.fiscal import TOKYO
 from workflow.models import AuditEvent
 from workflow.states import state_label
@@ -44,7 +45,8 @@ def _kinds() -> list[str]:
 @roles("admin")
 def audit():
     filters = AuditFilters.from_request(request)
-    page = db.paginate(events_query(filters), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(events_query(filters), page=page_number(), per_page=PER_PAGE,
+                       error_out=False)
     return render_template(
         "admin/audit.html", page=page, filters=filters, kinds=_kinds(), kind_label=kind_label,
         cases=cases_of(db.session, page.items), summary=summary, details=details,

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from web.form_choices import options
 from web.navigation import ROLE_LABELS
+from web.request_input import parse_int
 from workflow.models import ROLES
 
 LANGUAGE_CHOICES = (("ja", "日本語"), ("en", "English"))
@@ -98,5 +99,4 @@ def liaison_options(office_users):
 
 def chosen_id(field) -> int | None:
     """The id picked in a select whose blank option means "none"."""
-    value = field.data or ""
-    return int(value) if value.isdigit() else None
+    return parse_int(field.data)

@@ -14,6 +14,7 @@ from web.admin.forms import ConfirmForm, UserCreateForm, UserProfileForm
 from web.authz import roles
 from web.extensions import db
 from web.i18n import lang
+from web.request_input import page_number, query_int
 from workflow import mfa
 from workflow.errors import InvalidInput
 from workflow.models import ROLES, AuditEvent, Department, User, utcnow
@@ -69,7 +70,7 @@ def _me() -> User:
 def users():
     args = request.args
     role, status, q = args.get("role", ""), args.get("status", ""), args.get("q", "").strip()[:100]
-    department_id = int(args["department"]) if args.get("department", "").isdigit() else None
+    department_id = query_int("department")
     now = utcnow()
     stmt = select(User).options(joinedload(User.department))
     if role in ROLES:
@@ -86,7 +87,7 @@ def users():
         like = "%" + q.replace("%", "").replace("_", "") + "%"
         stmt = stmt.where(or_(User.name.ilike(like), User.email.ilike(like)))
     stmt = stmt.order_by(User.active.desc(), ROLE_ORDER, User.name, User.id)
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     locked_count = db.session.scalar(select(func.count(User.id)).where(User.locked_until > now))
     return render_template(
         "admin/users.html", page=page, roles=ROLES, departments=_departments(),

@@ -11,6 +11,7 @@ from web.api.blueprint import bp
 from web.api.inputs import (
     json_body,
     page_args,
+    query_choice,
     query_int,
     query_text,
     reason,
@@ -21,6 +22,7 @@ from web.api.problems import invalid
 from web.api.serializers import case_json
 from web.authz import ALL_ROLES
 from web.extensions import db
+from web.request_input import parse_int
 from workflow import access
 from workflow.cases import create_case, update_case
 from workflow.models import Case, Department
@@ -39,7 +41,7 @@ UPDATE_FIELDS = {**CASE_FIELDS, "proposal_text": str, "assignee_id": (int, None)
 def _department_filter(raw: str, errors: dict) -> int | None:
     if not raw:
         return None
-    ident = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    ident = parse_int(raw)
     match = Department.code == raw if ident is None else or_(Department.code == raw,
                                                              Department.id == ident)
     dept = db.session.scalar(select(Department).where(match))
@@ -52,15 +54,12 @@ def _department_filter(raw: str, errors: dict) -> int | None:
 
 def _filtered(errors: dict):
     stmt = select(Case).where(access.visibility_clause(api_user()))
-    state = request.args.get("state", "")
-    if state and state not in STATES:
-        errors["state"] = reason("unknown_state", "状態の値が正しくありません", "Unknown state")
-    elif state:
+    state = query_choice("state", STATES, errors, "状態の値が正しくありません", "Unknown state")
+    if state:
         stmt = stmt.where(Case.state == state)
-    phase = request.args.get("phase", "")
-    if phase and phase not in {p.name for p in PHASES}:
-        errors["phase"] = reason("unknown_phase", "フェーズの値が正しくありません", "Unknown phase")
-    elif phase:
+    phase = query_choice("phase", {p.name for p in PHASES}, errors,
+                         "フェーズの値が正しくありません", "Unknown phase")
+    if phase:
         leaves = [s for p in PHASES if p.name == phase for s in p.leaves]
         stmt = stmt.where(Case.state.in_(leaves))
     department_id = _department_filter(query_text("department", errors, 40), errors)

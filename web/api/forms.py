@@ -6,6 +6,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from web.form_choices import options
+from web.request_input import parse_int
 
 LIFETIMES = (("90", _l("90日")), ("30", _l("30日")), ("365", _l("1年")), ("0", _l("無期限")))
 
@@ -18,7 +19,8 @@ class TokenForm(FlaskForm):
     submit = SubmitField(_l("トークンを作成する"))
 
     def expires_in_days(self) -> int | None:
-        days = int(self.lifetime.data) if (self.lifetime.data or "").isdigit() else 90
+        days = parse_int(self.lifetime.data, low=0, high=3650)
+        days = 90 if days is None else days
         return days or None
 
 

@@ -6,6 +6,7 @@ makes sure they only ever see the types they expect, so odd JSON is a 422, never
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from flask import request
@@ -15,11 +16,11 @@ from sqlalchemy import select
 from web.api.auth import api_user
 from web.api.problems import ApiProblem, invalid
 from web.extensions import db
+from web.request_input import MAX_ID, parse_int
 from workflow import access
 from workflow.models import Case
 from workflow.states import Reason
 
-MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (and overflow SQLite's binding)
 MAX_PER_PAGE = 100
 MAX_TEXT = 20_000
 
@@ -38,6 +39,13 @@ def json_body() -> dict:
     return body
 
 
+def _is_integer(value) -> bool:
+    """JSON (and JSON Schema's "integer") does not tell 257 from 257.0; Python does."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
 def _type_problem(value, kind) -> list[Reason] | None:
     nullable = isinstance(kind, tuple)
     base = kind[0] if nullable else kind
@@ -54,15 +62,19 @@ def _type_problem(value, kind) -> list[Reason] | None:
             return reason("too_long", f"{MAX_TEXT}文字以内にしてください",
                           f"Use at most {MAX_TEXT} characters")
     elif base is int:
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not _is_integer(value):
             return reason("type", "整数で指定してください", "Must be an integer")
         if not 1 <= value <= MAX_ID:
             return reason("range", "値が範囲外です", "Out of range")
     elif base is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return reason("type", "文字列の配列で指定してください", "Must be an array of strings")
+        if len(set(value)) != len(value):
+            return reason("duplicate", "同じ値が重複しています", "Contains the same value twice")
     elif base is Decimal:
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        # Python's JSON reader also takes NaN and Infinity, which JSON has no place for.
+        if not isinstance(value, int | float) or isinstance(value, bool) or \
+                not math.isfinite(value):
             return reason("type", "数値で指定してください", "Must be a number")
     return None
 
@@ -84,6 +96,9 @@ def typed_fields(body: dict, types: dict, *, required: tuple[str, ...] = ()) -> 
             problem = _type_problem(body[name], kind)
             if problem:
                 errors[name] = problem
+            elif isinstance(body[name], float) and (kind[0] if isinstance(kind, tuple)
+                                                    else kind) is int:
+                clean[name] = int(body[name])
             else:
                 clean[name] = body[name]
     if errors:
@@ -113,13 +128,15 @@ def visible_case(case_id: int) -> Case:
 def query_int(name: str, default: int | None, errors: dict, *, low: int = 1,
               high: int = MAX_ID) -> int | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not low <= int(raw) <= high:
+    # "?page=" is not a number either: the document promises an integer, so refuse it.
+    value = parse_int(raw, low=low, high=high)
+    if value is None:
         errors[name] = reason("range", f"{low}〜{high}の整数で指定してください",
                               f"Use an integer from {low} to {high}")
         return default
-    return int(raw)
+    return value
 
 
 def query_text(name: str, errors: dict, max_length: int = 200) -> str:
@@ -129,6 +146,17 @@ def query_text(name: str, errors: dict, max_length: int = 200) -> str:
                               f"Use at most {max_length} characters")
         return ""
     return raw.strip()
+
+
+def query_choice(name: str, choices, errors: dict, ja: str, en: str) -> str | None:
+    """An optional query argument that must be one of ``choices`` (an empty value is not)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw not in choices:
+        errors[name] = reason(f"unknown_{name}", ja, en)
+        return None
+    return raw
 
 
 def page_args(errors: dict) -> tuple[int, int]:

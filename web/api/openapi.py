@@ -38,6 +38,7 @@ def integer(**extra) -> dict:
 
 
 ID = integer(minimum=1, maximum=MAX_ID)
+VERSION = integer(minimum=1, maximum=MAX_ID, description="The case's `version` you last read")
 DATE_TIME = string(format="date-time")
 NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 TEXT = string(maxLength=MAX_TEXT)
@@ -148,7 +149,7 @@ def _schemas() -> dict:
             "proposal_text": {**TEXT, "description": "提案内容 (Digital Office)"},
             "assignee_id": {"oneOf": [ID, {"type": "null"}],
                             "description": "Digital Office member in charge (office only)"},
-            "expected_version": integer(minimum=1, description="The version you last read"),
+            "expected_version": VERSION,
         }, required=["expected_version"]),
         "CasePage": obj({
             "items": {"type": "array", "items": ref("Case")},
@@ -170,7 +171,7 @@ def _schemas() -> dict:
         }, description="What the token's user may fire now, and what only a guard blocks."),
         "TransitionInput": obj({
             "comment": {"type": ["string", "null"], "maxLength": MAX_TEXT},
-            "expected_version": integer(minimum=1),
+            "expected_version": VERSION,
         }, required=["expected_version"]),
         "TransitionResult": obj({
             "transition": obj({"trigger": string(), "from_state": string(enum=list(STATES)),
@@ -221,7 +222,7 @@ def _schemas() -> dict:
             "value": {"type": ["number", "null"], "exclusiveMinimum": -1e14,
                       "exclusiveMaximum": 1e14},
             "text": string(maxLength=300),
-            "expected_version": integer(minimum=1),
+            "expected_version": VERSION,
         }, required=["expected_version"],
             description="A number, a text (e.g. 実施済), or both; one of them is required."),
         "ActualResult": obj({"case_version": integer(minimum=1), "kpi": ref("Kpi")}),
@@ -295,7 +296,11 @@ def _paths() -> dict:
             },
             "post": {
                 "operationId": "createCase", "summary": "Create a draft consultation",
-                "description": "Bureau staff (requester) and the Digital Office.",
+                "description": "Bureau staff (requester) and the Digital Office. Bureau staff "
+                               "may leave out `department_id` (their own bureau is used); the "
+                               "Digital Office must give it: without it the answer is 422 with "
+                               "`errors.department_id`. A `department_id` that names no "
+                               "active department is 422 as well.",
                 "requestBody": _body("CaseInput"),
                 "responses": _responses({"201": _json_response(
                     "The new draft", ref("Case"),

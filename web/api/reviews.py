@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from web.api.auth import api_roles, api_user
 from web.api.blueprint import bp
-from web.api.inputs import MAX_ID, not_found, reason
+from web.api.inputs import MAX_ID, not_found, query_choice
 from web.api.problems import invalid
 from web.api.serializers import review_json
 from web.extensions import db
@@ -37,10 +36,11 @@ def list_reviews():
     if user.role == "dept_manager" and user.department_id:
         mine = mine | (Review.owner_id.is_(None) & (Case.department_id == user.department_id))
     stmt = _reviews().where(mine).order_by(Review.status.desc(), Review.due_date, Review.id)
-    status = request.args.get("status", "")
-    if status and status not in STATUSES:
-        raise invalid({"status": reason("unknown_status", "open か submitted を指定してください",
-                                        "Use open or submitted")})
+    errors: dict = {}
+    status = query_choice("status", STATUSES, errors, "open か submitted を指定してください",
+                          "Use open or submitted")
+    if errors:
+        raise invalid(errors)
     if status:
         stmt = stmt.where(Review.status == status)
     return {"items": [review_json(r, c) for r, c in db.session.execute(stmt).all()]}

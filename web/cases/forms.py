@@ -52,9 +52,17 @@ class TransitionForm(FlaskForm):
     comment = TextAreaField(_l("コメント"), validators=[Length(max=10000)])
 
 
+COMMENT_KIND_LABELS = {"comment": _l("コメント"), "advice": _l("外部有識者の助言")}
+
+
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("コメント"), validators=[DataRequired(_l("コメントを入力してください")),
                                                     Length(max=10000)])
-    kind = SelectField(_l("種類"), choices=options([("comment", _l("コメント")),
-                                                   ("advice", _l("外部有識者の助言"))]))
+    # Which kinds a user may post is the domain's rule (workflow.comments.kinds_for); a
+    # tampered value gets its reason from there rather than WTForms' "Not a valid choice".
+    kind = SelectField(_l("種類"), default="comment", validate_choice=False)
     post = SubmitField(_l("投稿する"))
+
+    def offer_kinds(self, kinds: list[str]) -> None:
+        """Only the kinds this user may post appear in the select."""
+        self.kind.choices = options((k, COMMENT_KIND_LABELS[k]) for k in kinds)

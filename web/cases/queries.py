@@ -8,6 +8,7 @@ from flask import Request
 from sqlalchemy import Select, or_, select
 
 from web.authz import visible_cases_clause
+from web.request_input import query_int
 from workflow.models import Case
 from workflow.states import PHASES
 
@@ -29,8 +30,7 @@ class CaseFilters:
         args = request.args
 
         def as_int(name):
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            return None if args.get(name) == "none" else query_int(name)
 
         return cls(
             q=args.get("q", "").strip()[:100], phase=args.get("phase", ""),

@@ -14,9 +14,10 @@ from web.cases.forms import CaseForm, CommentForm, TransitionForm
 from web.cases.queries import CaseFilters, visible_cases
 from web.extensions import db
 from web.i18n import lang
+from web.request_input import page_number, parse_int
 from workflow import access, engine
 from workflow.cases import create_case, may_edit_fields, update_case
-from workflow.comments import add_comment
+from workflow.comments import add_comment, kinds_for
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.models import Attachment, Case, Department, Review, Supporter
 from workflow.plans import plan_for
@@ -40,7 +41,7 @@ def index():
     sort = request.args.get("sort", "updated")
     stmt = visible_cases(filters).options(joinedload(Case.department), joinedload(Case.assignee))
     stmt = stmt.order_by(SORTS.get(sort, SORTS["updated"]), Case.id.desc())
-    page = db.paginate(stmt, per_page=30, error_out=False)
+    page = db.paginate(stmt, page=page_number(), per_page=30, error_out=False)
     return render_template("cases/index.html", page=page, filters=filters, sort=sort)
 
 
@@ -48,7 +49,7 @@ def _form_fields(form: CaseForm) -> dict:
     fields = {name: getattr(form, name).data for name in (
         "title", "case_type", "priority", "category", "values", "description", "current_problem",
         "desired_outcome")}
-    if current_user.is_office:
+    if current_user.is_office and form.department_id.data is not None:
         fields["department_id"] = form.department_id.data
     return fields
 
@@ -112,7 +113,7 @@ def edit(case_id: int):
     if request.method == "GET":
         form.version.data = case.version
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = parse_int(form.version.data)
         try:
             update_case(db.session, case, actor, _form_fields(form), expected_version=version,
                         on_behalf_of=behalf)
@@ -145,7 +146,7 @@ def detail(case_id: int):
         "cases/detail.html", case=case, options=options, main_phases=MAIN_PHASES,
         timeline=case_timeline(db.session, case), plan=plan_for(db.session, case),
         supporters=supporters, can_comment=can_comment, can_edit=can_edit,
-        comment_form=CommentForm(), transition_form=TransitionForm(),
+        comment_form=_comment_form(), transition_form=TransitionForm(),
         attachments=db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                        .order_by(Attachment.id)).all(),
         reviews=db.session.scalars(select(Review).where(Review.case_id == case.id)
@@ -153,11 +154,17 @@ def detail(case_id: int):
     )
 
 
+def _comment_form() -> CommentForm:
+    form = CommentForm()
+    form.offer_kinds(kinds_for(current_user._get_current_object(), *principals()))
+    return form
+
+
 @bp.route("/<int:case_id>/comments", methods=["POST"])
 @roles("requester", "dept_manager", "office", "office_lead", "expert")
 def comment(case_id: int):
     case = get_case_or_404(case_id, need="comment")
-    form = CommentForm()
+    form = _comment_form()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:

@@ -13,6 +13,7 @@ from notifications.outbox import EMAIL_REASONS
 from web.authz import ANY_SIGNED_IN, roles
 from web.extensions import db
 from web.inbox.blueprint import bp
+from web.request_input import page_number
 from workflow.models import Notification, NotificationPreference, utcnow
 from workflow.people.users import record
 
@@ -44,7 +45,7 @@ def index():
     if only_unread:
         stmt = stmt.where(Notification.read_at.is_(None))
     page = db.paginate(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()),
-                       per_page=30, error_out=False)
+                       page=page_number(), per_page=30, error_out=False)
     return render_template("inbox/index.html", page=page, only_unread=only_unread)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from web.authz import visible_cases_clause
 from web.cases.queries import CaseFilters, visible_cases
 from web.extensions import db
+from web.request_input import page_number
 from workflow.fiscal import TOKYO
 from workflow.models import OFFICE_ROLES, AuditEvent, Case, Department, User
 
@@ -154,5 +155,5 @@ def triage_queue(per_page: int = 50):
                  joinedload(Case.assignee))
         .order_by((Case.priority == "urgent").desc(),
                   func.coalesce(Case.submitted_at, Case.created_at), Case.id),
-        per_page=per_page, error_out=False,
+        page=page_number(), per_page=per_page, error_out=False,
     )

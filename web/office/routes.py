@@ -30,6 +30,7 @@ from web.office.queries import (
     office_members,
     triage_queue,
 )
+from web.request_input import parse_int
 from workflow import engine
 from workflow.business_days import business_days_between
 from workflow.errors import StaleVersion, WorkflowError
@@ -67,9 +68,10 @@ def _selected_cases() -> list[tuple[int, int]] | None:
     selected = []
     for value in request.form.getlist("case_ids"):
         case_id, _sep, version = value.partition(":")
-        if not (case_id.isdigit() and version.isdigit()):
+        case_id, version = parse_int(case_id), parse_int(version)
+        if case_id is None or version is None:
             return None
-        selected.append((int(case_id), int(version)))
+        selected.append((case_id, version))
     return selected
 
 

@@ -18,6 +18,7 @@ from web.plans.blueprint import bp
 from web.plans.forms import KpiForm, PlanForm, kpi_form
 from web.plans.progress import plan_progress, target_years
 from web.presenters import kpi_number
+from web.request_input import parse_int
 from workflow.errors import AccessDenied, InvalidInput, StaleVersion
 from workflow.models import Case, Kpi, Plan, User, utcnow
 from workflow.plans import (
@@ -135,13 +136,13 @@ def save(case_id: int):
     """Every form of the plan page posts here; ``section`` says which one."""
     case = get_case_or_404(case_id, need="change")
     handler, states = SECTIONS.get(request.form.get("section", ""), (None, None))
-    version = request.form.get("version", "")
-    if handler is None or not version.isdigit():
+    version = parse_int(request.form.get("version"))
+    if handler is None or version is None:
         abort(400)
-    if int(version) != case.version:
+    if version != case.version:
         # Checked early so a stale page gets "changed by someone else", not "cannot edit now";
         # the workflow checks again atomically when it writes.
-        return render_error(409, StaleVersion(int(version), case.version).message(lang()))
+        return render_error(409, StaleVersion(version, case.version).message(lang()))
     if not _may_edit(case, states):
         return render_error(403, _("この段階では実行計画のこの部分を変更できません。"))
     actor, behalf = acting_principal(case, PLAN_ROLES)
@@ -183,10 +184,10 @@ def _posted_kpi_id(case: Case) -> int | None:
     raw = request.form.get("kpi_id", "")
     if not raw:
         return None
-    plan = plan_for(db.session, case)
-    if not raw.isdigit() or plan is None or int(raw) not in {k.id for k in plan.kpis}:
+    plan, kpi_id = plan_for(db.session, case), parse_int(raw)
+    if kpi_id is None or plan is None or kpi_id not in {k.id for k in plan.kpis}:
         abort(404)
-    return int(raw)
+    return kpi_id
 
 
 def _save_kpi(case: Case, actor, behalf, version: int):

@@ -4,13 +4,14 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.validators import Length
 
 from web.form_choices import options
+from web.request_input import parse_int
 
 
 def optional_int(value):
     """A select's value as an id; blank or tampered input becomes None (the domain says why)."""
     if isinstance(value, int):
         return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return parse_int(value) if isinstance(value, str) else None
 
 
 class PlainDateField(DateField):

@@ -12,6 +12,7 @@ from web.authz import ANY_SIGNED_IN, principals, roles, today
 from web.extensions import db
 from web.i18n import format_date_only, lang
 from web.navigation import dept_name, role_label
+from web.request_input import page_number
 from web.tasks.blueprint import bp
 from web.tasks.forms import SubstituteForm
 from workflow.errors import InvalidInput, WorkflowError
@@ -91,7 +92,7 @@ def index():
     manager_view = any(p.role == "dept_manager" for p in people)
     decisions = [t for t in shown if t.is_decision] if manager_view else []
     others = ListPage([t for t in shown if not (manager_view and t.is_decision)],
-                      request.args.get("page", "1"))
+                      page_number())
     return render_template(
         "tasks/index.html", no_work=False, decisions=decisions, others=others,
         manager_view=manager_view, total=len(everything),
@@ -108,10 +109,10 @@ class ListPage:
 
     per_page = 50
 
-    def __init__(self, items: list, page: str) -> None:
+    def __init__(self, items: list, page: int) -> None:
         self.total = len(items)
         self.pages = max(1, -(-self.total // self.per_page))
-        self.page = min(max(int(page), 1), self.pages) if page.isdigit() else 1
+        self.page = min(max(page, 1), self.pages)
         start = (self.page - 1) * self.per_page
         self.items = items[start:start + self.per_page]
         self.has_prev, self.has_next = self.page > 1, self.page < self.pages
