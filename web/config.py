@@ -7,7 +7,6 @@ from pathlib import Path
 
 from workflow import config as wf_config
 
-DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug/demo
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -19,7 +18,7 @@ def from_environment() -> dict:
     instance = wf_config.instance_dir()
     https = _flag("HTTPS")
     return {
-        "SECRET_KEY": wf_config.env("SECRET_KEY") or DEFAULT_SECRET_KEY,
+        "SECRET_KEY": wf_config.env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": wf_config.database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "DXFLOW_INSTANCE_DIR": str(instance),
