@@ -225,7 +225,7 @@ def admin_urls(app, session) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin."):
             continue
-        values = {"user_id": some_user, "department_id": some_dept}
+        values = {"user_id": some_user, "department_id": some_dept, "session_id": 1}
         with app.test_request_context():
             from flask import url_for
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from workflow import sessions as user_sessions
 from workflow.errors import InvalidInput
 from workflow.models import BUREAU_ROLES, OFFICE_ROLES, ROLES, AuditEvent, Department, User, utcnow
 from workflow.models.org import DEPARTMENT_KINDS
@@ -127,6 +128,9 @@ def update_user(session: Session, user: User, *, name: str, role: str,
     if changes:
         record(session, "user_admin", actor, now=now,
                data={"action": "update", "target": user.email, "changes": changes})
+        if "role" in changes:
+            # What the open sessions were allowed to see was decided under the old role.
+            user_sessions.end_all(session, user, reason="role", actor=actor, now=now)
         session.commit()
     return changes
 
@@ -139,6 +143,7 @@ def deactivate_user(session: Session, user: User, actor: User | None = None) -> 
             "You cannot deactivate your own account")})
     user.active = False
     record(session, "user_admin", actor, data={"action": "deactivate", "target": user.email})
+    user_sessions.end_all(session, user, reason="deactivated", actor=actor)
     session.commit()
 
 
@@ -162,6 +167,7 @@ def reset_password(session: Session, user: User, actor: User | None = None) -> s
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     record(session, "user_admin", actor, data={"action": "reset_password", "target": user.email})
+    user_sessions.end_all(session, user, reason="password_reset", actor=actor)
     session.commit()
     return password
 

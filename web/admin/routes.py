@@ -11,11 +11,13 @@ from sqlalchemy.orm import joinedload
 from web.admin import bp
 from web.admin.auditlog import cases_of, summary
 from web.admin.forms import ConfirmForm, UserCreateForm, UserProfileForm
+from web.auth import sessions as web_sessions
 from web.authz import roles
 from web.extensions import db
 from web.i18n import lang
+from workflow import sessions as user_sessions
 from workflow.errors import InvalidInput
-from workflow.models import ROLES, AuditEvent, Department, User, utcnow
+from workflow.models import ROLES, AuditEvent, Department, User, UserSession, utcnow
 from workflow.users import (
     create_user,
     deactivate_user,
@@ -147,6 +149,7 @@ def user_edit(user_id: int):
     ).all()
     return render_template("admin/user_edit.html", user=user, form=form, confirm=ConfirmForm(),
                            recent=recent, cases=cases_of(db.session, recent), summary=summary,
+                           sessions=web_sessions.open_sessions(user),
                            locked=user.locked_until is not None and user.locked_until > utcnow())
 
 
@@ -189,6 +192,30 @@ def user_unlock(user_id: int):
     unlock_user(db.session, user, actor=_me())
     flash(_("「%(name)s」のロックを解除しました。", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/<int:session_id>/end", methods=["POST"])
+@roles("admin")
+def user_session_end(user_id: int, session_id: int):
+    user = _confirmed_user(user_id)
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        abort(404)
+    user_sessions.end(db.session, row, reason="admin", actor=_me())
+    db.session.commit()
+    flash(_("「%(name)s」のセッションを1件終了しました。", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id) + "#sessions")
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@roles("admin")
+def user_sessions_end(user_id: int):
+    user = _confirmed_user(user_id)
+    count = user_sessions.end_all(db.session, user, reason="admin", actor=_me())
+    db.session.commit()
+    flash(_("「%(name)s」のセッションを%(count)s件終了しました。", name=user.name, count=count),
+          "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id) + "#sessions")
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from web.admin.forms import ConfirmForm
 from web.auth import bp
+from web.auth import sessions as web_sessions
 from web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from web.authz import ANY_SIGNED_IN, public, roles
 from web.extensions import db, limiter, login_manager
 from web.i18n import LANGUAGES, lang
+from workflow import sessions as user_sessions
 from workflow.models import User, utcnow
 from workflow.passwords import hash_password, password_problems, verify_password
 from workflow.users import record
@@ -33,7 +36,9 @@ HOME_BY_ROLE = {
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not web_sessions.accepts(user):
+        return None
+    return user
 
 
 def safe_next(target: str | None) -> str | None:
@@ -74,10 +79,7 @@ def login():
                 and verify_password(user.password_hash, form.password.data)):
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             record(db.session, "login", user, data={"ip": request.remote_addr})
-            db.session.commit()
-            session.clear()
-            login_user(user)
-            session.permanent = True
+            web_sessions.sign_in(user)
             return redirect(safe_next(request.args.get("next")) or home_url(user))
         if user is not None and not locked:
             user.failed_logins += 1
@@ -98,11 +100,21 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @roles(*ANY_SIGNED_IN)
 def logout():
-    record(db.session, "logout", current_user._get_current_object())
-    db.session.commit()
-    logout_user()
-    session.clear()
+    user = current_user._get_current_object()
+    record(db.session, "logout", user)
+    web_sessions.sign_out(user)
     flash(_("ログアウトしました。"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@roles(*ANY_SIGNED_IN)
+def sign_out_everywhere():
+    user = current_user._get_current_object()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    web_sessions.sign_out(user, reason="everywhere")
+    flash(_("すべての端末からログアウトしました。"), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -122,11 +134,16 @@ def account():
             else:
                 user.password_hash = hash_password(password_form.new.data)
                 record(db.session, "password", user)
+                # Whoever knew the old password keeps no session; this browser stays signed in.
+                user_sessions.end_all(db.session, user, reason="password", actor=user,
+                                      keep=web_sessions.current())
                 db.session.commit()
                 flash(_("パスワードを変更しました。"), "success")
                 return redirect(url_for("auth.account"))
     return render_template("auth/account.html", password_form=password_form,
-                           language_form=language_form)
+                           language_form=language_form, confirm=ConfirmForm(),
+                           sessions=web_sessions.open_sessions(current_user),
+                           this_session=web_sessions.current())
 
 
 @bp.route("/language", methods=["POST"])
