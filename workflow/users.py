@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from workflow import lockouts
 from workflow import sessions as user_sessions
 from workflow.errors import InvalidInput
 from workflow.models import BUREAU_ROLES, OFFICE_ROLES, ROLES, AuditEvent, Department, User, utcnow
@@ -149,14 +150,14 @@ def deactivate_user(session: Session, user: User, actor: User | None = None) -> 
 
 def reactivate_user(session: Session, user: User, actor: User | None = None) -> None:
     user.active = True
-    user.failed_logins, user.locked_until = 0, None
+    lockouts.clear(session, user)
     record(session, "user_admin", actor, data={"action": "reactivate", "target": user.email})
     session.commit()
 
 
 def unlock_user(session: Session, user: User, actor: User | None = None) -> None:
-    """Lift a lock-out after repeated failed sign-ins."""
-    user.failed_logins, user.locked_until = 0, None
+    """Lift every lock-out after repeated failed sign-ins (from any source address)."""
+    lockouts.clear(session, user)
     record(session, "user_admin", actor, data={"action": "unlock", "target": user.email})
     session.commit()
 
@@ -165,7 +166,7 @@ def reset_password(session: Session, user: User, actor: User | None = None) -> s
     """Give the user a generated password (returned once, stored only hashed); unlocks too."""
     password = generate_password()
     user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    lockouts.clear(session, user)
     record(session, "user_admin", actor, data={"action": "reset_password", "target": user.email})
     user_sessions.end_all(session, user, reason="password_reset", actor=actor)
     session.commit()

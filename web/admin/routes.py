@@ -15,9 +15,18 @@ from web.auth import sessions as web_sessions
 from web.authz import roles
 from web.extensions import db
 from web.i18n import lang
+from workflow import lockouts
 from workflow import sessions as user_sessions
 from workflow.errors import InvalidInput
-from workflow.models import ROLES, AuditEvent, Department, User, UserSession, utcnow
+from workflow.models import (
+    ROLES,
+    AuditEvent,
+    Department,
+    LoginLockout,
+    User,
+    UserSession,
+    utcnow,
+)
 from workflow.users import (
     create_user,
     deactivate_user,
@@ -72,6 +81,7 @@ def users():
     role, status, q = args.get("role", ""), args.get("status", ""), args.get("q", "").strip()[:100]
     department_id = int(args["department"]) if args.get("department", "").isdigit() else None
     now = utcnow()
+    locked_now = select(LoginLockout.user_id).where(LoginLockout.locked_until > now)
     stmt = select(User).options(joinedload(User.department))
     if role in ROLES:
         stmt = stmt.where(User.role == role)
@@ -82,17 +92,23 @@ def users():
     elif status == "inactive":
         stmt = stmt.where(User.active.is_(False))
     elif status == "locked":
-        stmt = stmt.where(User.locked_until > now)
+        stmt = stmt.where(User.id.in_(locked_now))
     if q:
         like = "%" + q.replace("%", "").replace("_", "") + "%"
         stmt = stmt.where(or_(User.name.ilike(like), User.email.ilike(like)))
     stmt = stmt.order_by(User.active.desc(), ROLE_ORDER, User.name, User.id)
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
-    locked_count = db.session.scalar(select(func.count(User.id)).where(User.locked_until > now))
+    locked_count = db.session.scalar(select(func.count(func.distinct(LoginLockout.user_id)))
+                                     .where(LoginLockout.locked_until > now))
+    locks = dict(db.session.execute(
+        select(LoginLockout.user_id, func.max(LoginLockout.locked_until))
+        .where(LoginLockout.locked_until > now,
+               LoginLockout.user_id.in_([u.id for u in page.items]))
+        .group_by(LoginLockout.user_id)).all())
     return render_template(
         "admin/users.html", page=page, roles=ROLES, departments=_departments(),
         filters={"role": role, "status": status, "q": q, "department": department_id},
-        statuses=STATUSES, locked_count=locked_count, now=now,
+        statuses=STATUSES, locked_count=locked_count, now=now, locks=locks,
     )
 
 
@@ -150,7 +166,8 @@ def user_edit(user_id: int):
     return render_template("admin/user_edit.html", user=user, form=form, confirm=ConfirmForm(),
                            recent=recent, cases=cases_of(db.session, recent), summary=summary,
                            sessions=web_sessions.open_sessions(user),
-                           locked=user.locked_until is not None and user.locked_until > utcnow())
+                           locks=lockouts.active_locks(db.session, user),
+                           failures=lockouts.recent_failures(db.session, user))
 
 
 def _confirmed_user(user_id: int) -> User:

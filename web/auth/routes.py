@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from web.admin.forms import ConfirmForm
-from web.auth import bp
+from web.auth import bp, throttle
 from web.auth import sessions as web_sessions
 from web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from web.authz import ANY_SIGNED_IN, public, roles
@@ -65,7 +64,8 @@ def root():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(throttle.ip_limit, methods=["POST"])
+@limiter.limit(throttle.account_limit, key_func=throttle.account_key, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
@@ -73,23 +73,20 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        now = utcnow()
-        locked = user is not None and user.locked_until is not None and user.locked_until > now
-        if (user is not None and user.active and not locked
-                and verify_password(user.password_hash, form.password.data)):
-            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        locked = user is not None and throttle.is_locked(user)
+        usable = user is not None and user.active and not locked
+        # One Argon2 verification whatever the case (a dummy hash when unusable): the answer
+        # time must not tell whether the e-mail is registered.
+        if verify_password(user.password_hash if usable else None, form.password.data):
+            user.last_login_at = utcnow()
+            throttle.succeeded(user)
             record(db.session, "login", user, data={"ip": request.remote_addr})
             web_sessions.sign_in(user)
             return redirect(safe_next(request.args.get("next")) or home_url(user))
         if user is not None and not locked:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                lock_for = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-                user.locked_until = now + lock_for
-                user.failed_logins = 0
+            throttle.failed(user)
         record(db.session, "login_failed", user,
-               data={"email": form.email.data.strip().lower()[:254], "ip": request.remote_addr,
-                     "locked": bool(locked)})
+               data={"email": email[:254], "ip": request.remote_addr, "locked": bool(locked)})
         db.session.commit()
         # One message for every failure: never tell which part was wrong or that an account exists.
         flash(_("メールアドレスまたはパスワードが正しくないか、"

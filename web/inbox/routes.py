@@ -51,6 +51,8 @@ def index():
 def _target_url(notification: Notification) -> str:
     if notification.object_type == "review":
         return url_for("reviews.form", review_id=notification.object_id)
+    if notification.object_type == "user":  # security notices about one's own account
+        return url_for("auth.account")
     return url_for("cases.detail", case_id=notification.object_id)
 
 
