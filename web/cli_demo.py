@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from web.cli import _width, fail, initialise_database, main
 from web.extensions import db
+from web.security import NoVersionRequestHandler
 from workflow import config as wf_config
 from workflow.db import make_session_factory
 from workflow.models import Case, User, utcnow
@@ -63,7 +64,8 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
     # Flask ignores app.run() under its own CLI (FlaskGroup sets this); here it is the point.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     try:
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        app.run(host=host, port=port, debug=False, use_reloader=False,
+                request_handler=NoVersionRequestHandler)
     finally:
         scheduler.shutdown(wait=False)
 

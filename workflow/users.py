@@ -85,7 +85,7 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
                                   "This e-mail address is already registered")
     errors.update(_profile_errors(name, role, department, language))
     if check_password:
-        problems = password_problems(password)
+        problems = password_problems(password, (name, email))
         if problems:
             errors["password"] = [Reason("weak_password", ja, en) for ja, en in problems]
     if errors:

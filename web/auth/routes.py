@@ -125,7 +125,7 @@ def account():
         if not verify_password(user.password_hash, password_form.current.data):
             password_form.current.errors.append(_("現在のパスワードが正しくありません"))
         else:
-            problems = password_problems(password_form.new.data)
+            problems = password_problems(password_form.new.data, (user.name, user.email))
             if problems:
                 password_form.new.errors.extend(en if lang() == "en" else ja for ja, en in problems)
             else:
