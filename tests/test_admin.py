@@ -95,8 +95,9 @@ def test_a_generated_password_is_shown_once_and_works(client, auth, session, adm
     ({"email": "not-an-address"}, "email", "メールアドレスの形式が正しくありません"),
     ({"role": "dept_manager", "department_id": ""}, "department_id",
      "部局の職員には所属部局が必要です"),
-    ({"password": "short1"}, "password", "パスワードは10文字以上にしてください"),
-    ({"password": "onlyletterslong"}, "password", "英字と数字を組み合わせてください"),
+    ({"password": "short1"}, "password", "パスワードは12文字以上にしてください"),
+    ({"password": "password1234"}, "password",
+     "よく使われる、または推測されやすいパスワードは使えません"),
     ({"name": ""}, "name", "入力してください"),
 ])
 def test_invalid_new_user_shows_japanese_errors_next_to_fields(auth, session, admin, overrides,
