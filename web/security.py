@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask, g, request
 from werkzeug.serving import WSGIRequestHandler
 
 CSP = (
@@ -20,7 +19,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # Only a user this request already loaded: an error page must not query the database.
+        user = g.get("_login_user")
+        if request.endpoint != "static" and user is not None and user.is_authenticated:
             # A shared PC's back button or a proxy cache must not show a signed-in page again.
             response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
