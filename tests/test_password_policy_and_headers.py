@@ -41,6 +41,12 @@ def test_a_long_unusual_password_is_accepted():
     assert password_problems("Tsukimi-dango-o-taberu-2026", ME) == []
 
 
+def test_the_demos_published_password_is_refused_for_real_accounts():
+    from workflow.portfolio.demo_people import DEMO_PASSWORD
+
+    assert password_problems(DEMO_PASSWORD, ME)
+
+
 def test_real_accounts_must_follow_the_policy(session):
     with pytest.raises(InvalidInput) as refused:
         create_user(session, email="new.person@city.example.jp", name="New Person",

@@ -62,7 +62,7 @@ def password_problems(password: str, user_inputs=()) -> list[tuple[str, str]]:
     if any(part in lowered for part in _personal_parts(user_inputs)):
         problems.append(("氏名やメールアドレスの一部を含むパスワードは使えません",
                          "Do not use a part of your name or e-mail address"))
-    if lowered in _common() or (password and zxcvbn(password[:100],
+    if lowered in _common() or lowered in PUBLISHED or (password and zxcvbn(password[:100],
                                                     user_inputs=list(user_inputs))["score"] < 3):
         problems.append(("よく使われる、または推測されやすいパスワードは使えません",
                          "This password is too common or easy to guess"))
@@ -79,5 +79,7 @@ def _common() -> set[str]:
 
 
 _common_passwords: set[str] | None = None
+# Passwords printed in the docs and the demo's output (its shared password): demo only.
+PUBLISHED = frozenset({"dxflow-demo-1"})
 # Address pieces every city account shares: refusing them would refuse nothing useful.
 _GENERIC_PARTS = frozenset({"city", "example", "com", "org", "net", "lg", "jp", "co", "go"})
