@@ -56,6 +56,19 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "Dear {name},\n\nThe Digital Office's proposal for {number} \"{title}\" has waited "
                "{days} business days for your decision.\n\n{url}\n"),
     },
+    "login_locked": {
+        "ja": ("【dxflow】ログインを一時的にロックしました",
+               "{name} 様\n\n接続元 {source} から、あなたのアカウントへの"
+               "ログインに続けて失敗したため、"
+               "この接続元からのログインを{minutes}分間ロックしました。\n"
+               "ほかの端末・接続元からは通常どおりログインできます。\n"
+               "心当たりがない場合は、パスワードを変更し、システム管理者に連絡してください。\n\n{url}\n"),
+        "en": ("[dxflow] Sign-in temporarily locked",
+               "Dear {name},\n\nAfter repeated failed sign-ins to your account from {source}, "
+               "sign-in from that address is locked for {minutes} minutes.\n"
+               "You can still sign in from other devices and addresses.\n"
+               "If this was not you, change your password and tell your administrator.\n\n{url}\n"),
+    },
     "transition": {
         "ja": ("【dxflow】{number} {title}：{action}",
                "{name} 様\n\n{actor}さんが{number}「{title}」で「{action}」を行いました。\n"

@@ -49,7 +49,7 @@ OBJECT_LEVEL: dict[str, dict[str, tuple[int, str]]] = {
              "(workflow.cases.BUREAU_EDITABLE_STATES); the world's case is in planning")),
 }
 # Routes whose normal answer sends a signed-in user to the sign-in page.
-SIGNS_OUT = {"auth.logout"}
+SIGNS_OUT = {"auth.logout", "auth.sign_out_everywhere"}
 
 
 APP, RULES = route_table()

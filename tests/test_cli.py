@@ -175,7 +175,7 @@ def test_users_create_prompts_for_the_password(cli, session):
     (["--email", "x@city.example.jp", "--role", "requester"], "Bureau staff need a department"),
     (["--email", "x@city.example.jp", "--role", "dept_manager"], "need a department"),
     (["--email", "x@city.example.jp", "--role", "office", "--password", "short"],
-     "at least 10 characters"),
+     "at least 12 characters"),
 ])
 def test_users_create_refuses_bad_input_with_one_line(cli, session, args, fragment):
     count = len(session.scalars(select(User)).all())

@@ -244,6 +244,41 @@ def test_a_demo_user_signs_in_and_sees_their_bureau(demo_run, instance_dir):
         flask_db.engine.dispose()
 
 
+def _serve_demo(demo_run, monkeypatch, host: str):
+    """Run ``dxflow demo --host HOST`` up to serving, without a server or scheduler."""
+    import flask
+
+    import web.commands.demo
+
+    served = []
+    monkeypatch.setattr(flask.Flask, "run", lambda app, **kw: served.append(kw))
+    monkeypatch.setattr(web.commands.demo, "_start_scheduler",
+                        lambda url: SimpleNamespace(shutdown=lambda wait: None))
+    env = {"DXFLOW_INSTANCE_DIR": str(demo_run.instance)}
+    if not demo_run.url.startswith("sqlite"):
+        env["DXFLOW_DATABASE_URL"] = demo_run.url
+    result = CliRunner().invoke(main, ["demo", "--host", host], env=env)
+    assert result.exit_code == 0, result.output
+    assert served and served[0]["host"] == host
+    return result
+
+
+def test_serving_the_demo_beyond_this_machine_warns_about_the_shared_password(demo_run,
+                                                                              monkeypatch):
+    output = _serve_demo(demo_run, monkeypatch, "0.0.0.0").output  # noqa: S104
+    assert "WARNING" in output and "警告" in output
+    assert f"shares the published password {DEMO_PASSWORD}" in output
+
+
+def test_the_demo_on_loopback_does_not_warn(demo_run, monkeypatch):
+    assert "WARNING" not in _serve_demo(demo_run, monkeypatch, "127.0.0.1").output
+
+
+def test_the_demo_signs_with_its_own_key_file(demo_run):
+    key = (demo_run.instance / "secret_key").read_text().strip()
+    assert len(key) == 64 and (demo_run.instance / "secret_key").stat().st_mode & 0o077 == 0
+
+
 # --- refusals, on the ordinary test database -------------------------------------------------
 
 def test_load_demo_refuses_a_partial_demo(session, make_user):

@@ -166,9 +166,18 @@ def test_the_second_factor_page_needs_a_first_factor(client):
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
 
 
-@pytest.mark.parametrize("given", ["", "abc", "1234567890123"])
+@pytest.mark.parametrize("given", ["", "abc", "1234567890123", "１２", "²³", "١٢٣٤٥٦"])
 def test_codes_of_the_wrong_shape_are_just_wrong(session, make_user, given):
     user = make_user("requester")
     user.totp_secret = pyotp.random_base32()
     session.commit()
     assert mfa.verify(session, user, given) is None
+
+
+def test_a_code_typed_full_width_by_a_japanese_ime_is_accepted(session, make_user):
+    user = make_user("requester")
+    user.totp_secret = pyotp.random_base32()
+    session.commit()
+    code = pyotp.TOTP(user.totp_secret).now()
+    full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert mfa.verify(session, user, f" {full_width[:3]} {full_width[3:]} ") == "totp"

@@ -5,7 +5,6 @@
   and nosniff.
 * The session cookie is HttpOnly and SameSite=Lax; Secure (with HSTS) when the deployment is
   configured for HTTPS (DXFLOW_HTTPS=1 or SESSION_COOKIE_SECURE).
-* ``create_app`` refuses the development secret key outside debug, testing and the demo.
 * No template holds an inline script, an inline style, an event-handler attribute or a link
   to another site; and no page the app renders (each GET route, as a role allowed on it)
   contains one either.
@@ -34,7 +33,6 @@ from tests.web_world import (
     cheap_user as make_cheap_user,
 )
 from web import create_app
-from web.config import DEFAULT_SECRET_KEY
 
 TEMPLATES = Path(web.__file__).resolve().parent / "templates"
 APP, RULES = route_table()
@@ -176,38 +174,6 @@ def test_session_cookie_is_secure_with_session_cookie_secure(db_url, instance_di
         assert "secure" in _attributes(_session_cookie_header(app, cheap_user))
     finally:
         close_app(app)
-
-
-# --- the secret key --------------------------------------------------------------------------
-
-@pytest.fixture
-def production_env(monkeypatch, tmp_path):
-    for name in ("DXFLOW_SECRET_KEY", "DXFLOW_DEMO", "FLASK_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
-    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-            "DXFLOW_INSTANCE_DIR": str(tmp_path)}
-
-
-def test_refuses_to_start_with_the_default_secret_key(production_env):
-    with pytest.raises(web.InsecureConfiguration, match="DXFLOW_SECRET_KEY"):
-        create_app(production_env)
-    with pytest.raises(web.InsecureConfiguration):
-        create_app({**production_env, "SECRET_KEY": DEFAULT_SECRET_KEY})
-
-
-def test_starts_with_a_real_key_from_the_environment(production_env, monkeypatch):
-    monkeypatch.setenv("DXFLOW_SECRET_KEY", "a" * 64)
-    app = create_app(production_env)
-    assert app.config["SECRET_KEY"] == "a" * 64
-    close_app(app)
-
-
-@pytest.mark.parametrize("relaxed", [{"DEBUG": True}, {"TESTING": True}, {"DXFLOW_DEMO": True}],
-                         ids=["debug", "testing", "demo"])
-def test_the_default_key_is_accepted_only_for_debug_testing_and_demo(production_env, relaxed):
-    app = create_app({**production_env, **relaxed})
-    assert app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
-    close_app(app)
 
 
 # --- templates and rendered pages ------------------------------------------------------------

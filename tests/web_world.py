@@ -76,6 +76,7 @@ class World:
     spare_user_id: int
     outsider_expert_id: int
     dead_letter_id: int
+    spare_session_id: int
     notifications: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     token_ids: dict[str, int] = field(default_factory=dict)
@@ -98,6 +99,7 @@ class World:
             "notification_id": notification,
             "token_id": self.token_ids.get(role, 0),
             "substitution_id": self.substitutions.get(role, 0),
+            "session_id": self.spare_session_id,
             "user_id": self.spare_user_id,
             "department_id": self.department_id,
             "code": "invalid_token",
@@ -200,6 +202,11 @@ def build_world(session, upload_dir: str | Path) -> World:
                                        ends_on=start + timedelta(days=7), note="休暇")
         session.add(rows[principal])
     session.commit()
+    # An open browser session of the spare user, for the admin's "end this session" button.
+    from workflow.sessions import start as start_session
+
+    _token, spare_session = start_session(session, spare, ip="192.0.2.7", user_agent="world")
+    session.commit()
 
     return World(
         users={role: u.id for role, u in users.items()},
@@ -209,6 +216,7 @@ def build_world(session, upload_dir: str | Path) -> World:
         review_id=review.id, foreign_review_id=foreign_review.id, supporter_id=supporter.id,
         kpi_id=kpi_id, fiscal_year=fy, department_id=users["requester"].department_id,
         spare_user_id=spare.id, outsider_expert_id=outsider_expert.id, dead_letter_id=dead.id,
+        spare_session_id=spare_session.id,
         notifications={role: n.id for role, n in notifications.items()},
         tokens=tokens, token_ids=token_ids,
         substitutions={role: r.id for role, r in rows.items()},

@@ -5,13 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from web import config as web_config
-from web import logging_setup, request_input
+from web import logging_setup, request_input, secret_key
 from web.extensions import babel, csrf, db, limiter, login_manager, migrate
 from workflow.db import ensure_sqlite_dir
 
-
-class InsecureConfiguration(RuntimeError):
-    """Raised when the app would run in production with the development secret key."""
+InsecureConfiguration = secret_key.InsecureConfiguration
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -23,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["DXFLOW_INSTANCE_DIR"])
     app.config.update(settings)
     request_input.init_app(app)
-    check_secret_key(app)
+    app.config["SECRET_KEY"] = secret_key.resolve(app.config)
     logging_setup.init_app(app)
     ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
     register_extensions(app)
@@ -32,17 +30,6 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
-
-
-def check_secret_key(app: Flask) -> None:
-    """Refuse the well-known development key unless debugging, testing or running the demo."""
-    relaxed = (app.debug or app.testing or app.config.get("DXFLOW_DEMO")
-               or app.config.get("DXFLOW_CLI"))
-    if app.config["SECRET_KEY"] == web_config.DEFAULT_SECRET_KEY and not relaxed:
-        raise InsecureConfiguration(
-            "Set DXFLOW_SECRET_KEY to a long random value (python -c 'import secrets; "
-            "print(secrets.token_hex(32))'); the default key is only for debug and demo."
-        )
 
 
 def register_extensions(app: Flask) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 from web import signin_config
 from workflow import config as wf_config
 
-DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug/demo
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -20,7 +19,7 @@ def from_environment() -> dict:
     instance = wf_config.instance_dir()
     https = _flag("HTTPS")
     return {
-        "SECRET_KEY": wf_config.env("SECRET_KEY") or DEFAULT_SECRET_KEY,
+        "SECRET_KEY": wf_config.env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": wf_config.database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "DXFLOW_INSTANCE_DIR": str(instance),
@@ -37,10 +36,13 @@ def from_environment() -> dict:
             hours=int(wf_config.env("SESSION_HOURS", "10") or 10)),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
-        "RATELIMIT_STORAGE_URI": wf_config.env("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_URI": wf_config.env("RATELIMIT_STORAGE_URI") or "database://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_IP_LIMIT": wf_config.env("LOGIN_IP_LIMIT") or "300 per minute",
+        "LOGIN_ACCOUNT_LIMIT": wf_config.env("LOGIN_ACCOUNT_LIMIT") or "30 per 10 minutes",
         "LOGIN_MAX_FAILURES": int(wf_config.env("LOGIN_MAX_FAILURES", "5") or 5),
-        "LOGIN_LOCK_MINUTES": int(wf_config.env("LOGIN_LOCK_MINUTES", "15") or 15),
+        "LOGIN_LOCK_MINUTES": int(wf_config.env("LOGIN_LOCK_MINUTES", "5") or 5),
+        "LOGIN_LOCK_MAX_MINUTES": int(wf_config.env("LOGIN_LOCK_MAX_MINUTES", "240") or 240),
         "WTF_CSRF_TIME_LIMIT": None,
         "API_RATE_LIMIT": wf_config.env("API_RATE_LIMIT") or "120 per minute",
         **signin_config.from_environment(),

@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from web import rate_limit_storage  # noqa: F401  (registers the database:// storage)
 from workflow.models import Base
 
 # The models live in workflow (no Flask there); Flask-SQLAlchemy only manages sessions.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g, request
+from werkzeug.serving import WSGIRequestHandler
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -18,6 +19,19 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Only a user this request already loaded: an error page must not query the database.
+        user = g.get("_login_user")
+        if request.endpoint != "static" and user is not None and user.is_authenticated:
+            # A shared PC's back button or a proxy cache must not show a signed-in page again.
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+class NoVersionRequestHandler(WSGIRequestHandler):
+    """Werkzeug's server (``dxflow demo``) without ``Server: Werkzeug/x.y Python/x.y``:
+    the versions only help an attacker pick an exploit. gunicorn already sends "gunicorn"."""
+
+    def version_string(self) -> str:
+        return "dxflow"

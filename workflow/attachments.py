@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from workflow import access
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Attachment, Case, User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.states import Reason
 
 # extension -> (content type, magic prefixes); Office files are zip containers.

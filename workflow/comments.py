@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from workflow import access
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Case, Comment, User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.states import Reason
 
 MAX_LENGTH = 10_000

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 import pyotp
@@ -17,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workflow.models import RecoveryCode, User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 
 STEP_SECONDS = 30
 MAX_FAILURES = 5
@@ -42,6 +43,9 @@ def enabled(user: User) -> bool:
 
 def _step(code: str, secret: str, now: datetime) -> int | None:
     """The time step ``code`` is valid for (now, or one step either side), else None."""
+    code = _normalise(code)
+    if not (code.isascii() and code.isdigit()):
+        return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP_SECONDS
     for step in (current, current - 1, current + 1):
@@ -51,7 +55,8 @@ def _step(code: str, secret: str, now: datetime) -> int | None:
 
 
 def _normalise(code: str) -> str:
-    return "".join(code.split()).replace("-", "").upper()
+    # NFKC: a Japanese IME often types the six digits full-width (１２３４５６).
+    return "".join(unicodedata.normalize("NFKC", code).split()).replace("-", "").upper()
 
 
 def _digest(code: str) -> str:

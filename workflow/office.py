@@ -17,7 +17,7 @@ from workflow import access
 from workflow.cases import bump_version
 from workflow.errors import AccessDenied, InvalidInput, StaleVersion
 from workflow.models import OFFICE_ROLES, Case, Supporter, User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.states import CLOSED_STATES, Reason
 from workflow.vocabulary import SUPPORTER_KINDS
 

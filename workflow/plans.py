@@ -17,7 +17,7 @@ from workflow import access
 from workflow.cases import bump_version
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Case, Kpi, KpiActual, KpiTarget, Plan, User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.states import Reason
 from workflow.vocabulary import KPI_DIRECTIONS, SECURITY_ANSWERS, SECURITY_CHECKLIST
 

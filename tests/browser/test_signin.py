@@ -37,7 +37,8 @@ def directory_app(live_server):
     saved = {key: live_server.app.config.get(key) for key in settings}
     live_server.app.config.update(settings)
     # The other browser tests' sign-ins count against the same per-address limit.
-    limiter.reset()
+    with live_server.app.app_context():  # the limiter's storage is the app's database
+        limiter.reset()
     yield live_server
     live_server.app.config.update(saved)
     server.stop()

@@ -36,6 +36,8 @@ KIND_LABELS = {
     "logout": _l("ログアウト"),
     "password": _l("パスワード変更"),
     "mfa": _l("二要素認証"),
+    "session_end": _l("セッションの終了"),
+    "login_locked": _l("ログインの一時ロック"),
     "user_admin": _l("ユーザー管理"),
     "department_admin": _l("部局管理"),
     "api_token": _l("APIトークン"),
@@ -80,9 +82,20 @@ DATA_LABELS = {
     "mfa": _l("二要素認証"),
     "stage": _l("段階"),
     "reason": _l("理由"),
-    "source": _l("認証元"),
+    "source": _l("接続元"),
     "remaining": _l("残り"),
     "auth_source": _l("認証方式"),
+    "session": _l("セッション"),
+    "minutes": _l("ロック時間（分）"),
+}
+END_REASON_LABELS = {
+    "logout": _l("ログアウト"),
+    "everywhere": _l("すべての端末からログアウト"),
+    "password": _l("パスワード変更"),
+    "password_reset": _l("パスワード再発行"),
+    "role": _l("役割の変更"),
+    "deactivated": _l("アカウントの無効化"),
+    "admin": _l("管理者による終了"),
 }
 PER_PAGE = 50
 
@@ -175,6 +188,8 @@ def _value(key: str, value) -> str:
         return role_label(value)
     if key == "active" and isinstance(value, bool):
         return _("利用中") if value else _("停止")
+    if key == "reason" and isinstance(value, str):
+        return str(END_REASON_LABELS.get(value, value))
     if key == "kind" and isinstance(value, str):
         return str(DEPARTMENT_KINDS.get(value, value))
     if isinstance(value, bool):
@@ -218,6 +233,10 @@ def summary(event: AuditEvent) -> str:
         return _("ログアウトしました")
     if event.kind == "password":
         return _("自分のパスワードを変更しました")
+    if event.kind == "session_end":
+        return _("セッションを終了しました（%(target)s）", target=data.get("target", ""))
+    if event.kind == "login_locked":
+        return _("ログインを一時的にロックしました（%(target)s）", target=data.get("target", ""))
     if event.kind == "comment":
         if data.get("kind") == "advice":
             return _("外部有識者の助言を記録しました")

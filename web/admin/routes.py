@@ -11,13 +11,23 @@ from sqlalchemy.orm import joinedload
 from web.admin.auditlog import cases_of, summary
 from web.admin.blueprint import bp
 from web.admin.forms import ConfirmForm, UserCreateForm, UserProfileForm
+from web.auth import sessions as web_sessions
 from web.authz import roles
 from web.extensions import db
 from web.i18n import lang
 from web.request_input import page_number, query_int
-from workflow import mfa
+from workflow import lockouts, mfa
+from workflow import sessions as user_sessions
 from workflow.errors import InvalidInput
-from workflow.models import ROLES, AuditEvent, Department, User, utcnow
+from workflow.models import (
+    ROLES,
+    AuditEvent,
+    Department,
+    LoginLockout,
+    User,
+    UserSession,
+    utcnow,
+)
 from workflow.people.users import (
     create_user,
     deactivate_user,
@@ -72,6 +82,7 @@ def users():
     role, status, q = args.get("role", ""), args.get("status", ""), args.get("q", "").strip()[:100]
     department_id = query_int("department")
     now = utcnow()
+    locked_now = select(LoginLockout.user_id).where(LoginLockout.locked_until > now)
     stmt = select(User).options(joinedload(User.department))
     if role in ROLES:
         stmt = stmt.where(User.role == role)
@@ -82,17 +93,23 @@ def users():
     elif status == "inactive":
         stmt = stmt.where(User.active.is_(False))
     elif status == "locked":
-        stmt = stmt.where(User.locked_until > now)
+        stmt = stmt.where(User.id.in_(locked_now))
     if q:
         like = "%" + q.replace("%", "").replace("_", "") + "%"
         stmt = stmt.where(or_(User.name.ilike(like), User.email.ilike(like)))
     stmt = stmt.order_by(User.active.desc(), ROLE_ORDER, User.name, User.id)
     page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
-    locked_count = db.session.scalar(select(func.count(User.id)).where(User.locked_until > now))
+    locked_count = db.session.scalar(select(func.count(func.distinct(LoginLockout.user_id)))
+                                     .where(LoginLockout.locked_until > now))
+    locks = dict(db.session.execute(
+        select(LoginLockout.user_id, func.max(LoginLockout.locked_until))
+        .where(LoginLockout.locked_until > now,
+               LoginLockout.user_id.in_([u.id for u in page.items]))
+        .group_by(LoginLockout.user_id)).all())
     return render_template(
         "admin/users.html", page=page, roles=ROLES, departments=_departments(),
         filters={"role": role, "status": status, "q": q, "department": department_id},
-        statuses=STATUSES, locked_count=locked_count, now=now,
+        statuses=STATUSES, locked_count=locked_count, now=now, locks=locks,
     )
 
 
@@ -149,7 +166,9 @@ def user_edit(user_id: int):
     ).all()
     return render_template("admin/user_edit.html", user=user, form=form, confirm=ConfirmForm(),
                            recent=recent, cases=cases_of(db.session, recent), summary=summary,
-                           locked=user.locked_until is not None and user.locked_until > utcnow())
+                           sessions=web_sessions.open_sessions(user),
+                           locks=lockouts.active_locks(db.session, user),
+                           failures=lockouts.recent_failures(db.session, user))
 
 
 def _confirmed_user(user_id: int) -> User:
@@ -191,6 +210,30 @@ def user_unlock(user_id: int):
     unlock_user(db.session, user, actor=_me())
     flash(_("「%(name)s」のロックを解除しました。", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/<int:session_id>/end", methods=["POST"])
+@roles("admin")
+def user_session_end(user_id: int, session_id: int):
+    user = _confirmed_user(user_id)
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        abort(404)
+    user_sessions.end(db.session, row, reason="admin", actor=_me())
+    db.session.commit()
+    flash(_("「%(name)s」のセッションを1件終了しました。", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id) + "#sessions")
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@roles("admin")
+def user_sessions_end(user_id: int):
+    user = _confirmed_user(user_id)
+    count = user_sessions.end_all(db.session, user, reason="admin", actor=_me())
+    db.session.commit()
+    flash(_("「%(name)s」のセッションを%(count)s件終了しました。", name=user.name, count=count),
+          "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id) + "#sessions")
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])

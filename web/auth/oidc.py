@@ -66,7 +66,7 @@ def _not_configured():
 def oidc_start():
     if not enabled():
         return _not_configured()
-    from web.auth.routes import safe_next
+    from web.auth.landing import safe_next
 
     session[NEXT_KEY] = safe_next(request.args.get("next"))
     try:

@@ -2,53 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from urllib.parse import urlsplit
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from web.auth import sessions as web_sessions
+from web.auth import throttle
 from web.auth.blueprint import bp
 from web.auth.forms import ConfirmForm, LanguageForm, LoginForm, PasswordChangeForm
+from web.auth.landing import home_url, safe_next
 from web.auth.signin import directory_sign_in, finish_sign_in, mfa_required
 from web.authz import ANY_SIGNED_IN, public, roles
 from web.extensions import db, limiter, login_manager
 from web.i18n import LANGUAGES, lang
-from workflow.models import User, utcnow
+from workflow import sessions as user_sessions
+from workflow.models import User
+from workflow.people.audit import record
 from workflow.people.passwords import hash_password, password_problems, verify_password
-from workflow.people.users import record
-
-HOME_BY_ROLE = {
-    "requester": "cases.index",
-    "dept_manager": "tasks.index",
-    "office": "office.board",
-    "office_lead": "office.board",
-    "expert": "cases.index",
-    "executive": "dashboard.index",
-    "admin": "admin.users",
-}
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths: an absolute ``next`` would be an open redirect."""
-    if not target:
+    if user is None or not user.active or not web_sessions.accepts(user):
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
-def home_url(user: User) -> str:
-    return url_for(HOME_BY_ROLE.get(user.role, "tasks.index"))
+    return user
 
 
 @bp.route("/")
@@ -61,7 +40,8 @@ def root():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(throttle.ip_limit, methods=["POST"])
+@limiter.limit(throttle.account_limit, key_func=throttle.account_key, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
@@ -73,21 +53,17 @@ def login():
         if directory_answer is not None:
             return directory_answer
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        now = utcnow()
-        locked = user is not None and user.locked_until is not None and user.locked_until > now
-        if (user is not None and user.active and not locked
-                and verify_password(user.password_hash, form.password.data)):
+        locked = user is not None and throttle.is_locked(user)
+        usable = user is not None and user.active and not locked
+        # One Argon2 verification whatever the case (a dummy hash when unusable): the answer
+        # time must not tell whether the e-mail is registered.
+        if verify_password(user.password_hash if usable else None, form.password.data):
             # Second factor, session and audit event: web/auth/signin.py.
             return finish_sign_in(user, "password")
         if user is not None and not locked:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                lock_for = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-                user.locked_until = now + lock_for
-                user.failed_logins = 0
+            throttle.failed(user)
         record(db.session, "login_failed", user,
-               data={"email": form.email.data.strip().lower()[:254], "ip": request.remote_addr,
-                     "locked": bool(locked)})
+               data={"email": email[:254], "ip": request.remote_addr, "locked": bool(locked)})
         db.session.commit()
         # One message for every failure: never tell which part was wrong or that an account exists.
         flash(_("メールアドレスまたはパスワードが正しくないか、"
@@ -98,11 +74,21 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @roles(*ANY_SIGNED_IN)
 def logout():
-    record(db.session, "logout", current_user._get_current_object())
-    db.session.commit()
-    logout_user()
-    session.clear()
+    user = current_user._get_current_object()
+    record(db.session, "logout", user)
+    web_sessions.sign_out(user)
     flash(_("ログアウトしました。"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@roles(*ANY_SIGNED_IN)
+def sign_out_everywhere():
+    user = current_user._get_current_object()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    web_sessions.sign_out(user, reason="everywhere")
+    flash(_("すべての端末からログアウトしました。"), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -116,18 +102,23 @@ def account():
         if not verify_password(user.password_hash, password_form.current.data):
             password_form.current.errors.append(_("現在のパスワードが正しくありません"))
         else:
-            problems = password_problems(password_form.new.data)
+            problems = password_problems(password_form.new.data, (user.name, user.email))
             if problems:
                 password_form.new.errors.extend(en if lang() == "en" else ja for ja, en in problems)
             else:
                 user.password_hash = hash_password(password_form.new.data)
                 record(db.session, "password", user)
+                # Whoever knew the old password keeps no session; this browser stays signed in.
+                user_sessions.end_all(db.session, user, reason="password", actor=user,
+                                      keep=web_sessions.current())
                 db.session.commit()
                 flash(_("パスワードを変更しました。"), "success")
                 return redirect(url_for("auth.account"))
     return render_template("auth/account.html", password_form=password_form,
                            language_form=language_form, mfa_form=ConfirmForm(),
-                           mfa_required=mfa_required(current_user))
+                           mfa_required=mfa_required(current_user), confirm=ConfirmForm(),
+                           sessions=web_sessions.open_sessions(current_user),
+                           this_session=web_sessions.current())
 
 
 @bp.route("/language", methods=["POST"])

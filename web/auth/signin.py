@@ -8,15 +8,15 @@ import time
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user
 from sqlalchemy import func, select
 
-from web.auth import directory
+from web.auth import directory, throttle
+from web.auth import sessions as web_sessions
 from web.extensions import db
 from workflow import mfa
 from workflow.external_accounts import Refused, sync_account
 from workflow.models import User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "mfa_pending"
@@ -29,10 +29,10 @@ def mfa_required(user: User) -> bool:
 
 def finish_sign_in(user: User, method: str, next_url: str | None = None):
     """The first factor is proven: ask for the second one, or start the session."""
-    from web.auth.routes import safe_next
+    from web.auth.landing import safe_next
 
     next_url = safe_next(next_url if next_url is not None else request.args.get("next"))
-    user.failed_logins, user.locked_until = 0, None
+    throttle.succeeded(user)
     db.session.commit()
     if mfa.enabled(user) or mfa_required(user):
         session.clear()
@@ -52,17 +52,14 @@ def pending_user() -> tuple[User, dict] | None:
 
 
 def start_session(user: User, method: str, next_url: str | None, factor: str | None = None):
-    from web.auth.routes import home_url
+    from web.auth.landing import home_url
 
     user.last_login_at = utcnow()
     data = {"ip": request.remote_addr, "method": method}
     if factor:
         data["mfa"] = factor
     record(db.session, "login", user, data=data)
-    db.session.commit()
-    session.clear()
-    login_user(user)
-    session.permanent = True
+    web_sessions.sign_in(user)  # commits; a fresh server-side session (nothing carries over)
     return redirect(next_url or home_url(user))
 
 

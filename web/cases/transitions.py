@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from web.auth.routes import safe_next
+from web.auth.landing import safe_next
 from web.authz import acting_principal, get_case_or_404, roles
 from web.cases.blueprint import bp
 from web.cases.forms import TransitionForm

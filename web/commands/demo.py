@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from web.commands.base import fail, initialise_database, main, terminal_width
 from web.extensions import db
+from web.security import NoVersionRequestHandler
 from workflow import config as wf_config
 from workflow.db import make_session_factory
 from workflow.demo.loader import DemoError, DemoSummary, load_demo
@@ -56,15 +58,41 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
     _print_summary(summary)
     if no_serve:
         return
+    if not _is_loopback(host):
+        _warn_shared_password(host)
     click.echo(f"\nブラウザで http://{host}:{port}/ を開き、"
                "上のメールアドレスでサインインしてください。（Ctrl+C で終了）")
     scheduler = _start_scheduler(url)
     # Flask ignores app.run() under its own CLI (FlaskGroup sets this); here it is the point.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     try:
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        app.run(host=host, port=port, debug=False, use_reloader=False,
+                request_handler=NoVersionRequestHandler)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
+def _warn_shared_password(host: str) -> None:
+    """Other machines can reach this demo, and every demo account has the same password."""
+    line = "!" * 72
+    click.secho("\n".join([
+        line,
+        f"警告: デモを {host} で公開します。ネットワーク上の誰でもアクセスできます。",
+        f"デモの全アカウント（管理者を含む）のパスワードは共通で公開されています: {DEMO_PASSWORD}",
+        "本物のデータを入れないでください。"
+        "自分だけで試すときは --host 127.0.0.1 を使ってください。",
+        f"WARNING: serving the demo on {host}: anyone on the network can reach it, and every",
+        f"demo account (the administrator too) shares the published password {DEMO_PASSWORD}.",
+        "Do not put real data in it; use --host 127.0.0.1 to keep it to this machine.",
+        line,
+    ]), fg="red", bold=True, err=True)
 
 
 def _start_scheduler(url: str):

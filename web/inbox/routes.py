@@ -15,7 +15,7 @@ from web.extensions import db
 from web.inbox.blueprint import bp
 from web.request_input import page_number
 from workflow.models import Notification, NotificationPreference, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 
 REASON_LABELS = {
     "review_due_soon": _l("KPI評価の期限が近づいたとき"),
@@ -52,6 +52,8 @@ def index():
 def _target_url(notification: Notification) -> str:
     if notification.object_type == "review":
         return url_for("reviews.form", review_id=notification.object_id)
+    if notification.object_type == "user":  # security notices about one's own account
+        return url_for("auth.account")
     return url_for("cases.detail", case_id=notification.object_id)
 
 

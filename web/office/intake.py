@@ -20,6 +20,7 @@ from web.i18n import lang
 from web.office.blueprint import bp
 from web.office.forms import IntakeForm, ProposalForm, check_version, person_options
 from web.office.queries import office_members
+from web.request_input import parse_int
 from workflow import engine
 from workflow.cases import update_case
 from workflow.errors import StaleVersion, WorkflowError
@@ -227,12 +228,11 @@ def desk_panel(open_id: int | None):
 
 
 def request_open_id() -> int | None:
-    value = request.args.get("open", "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.args.get("open"))
 
 
 def request_done_case() -> Case | None:
-    value = request.args.get("done", "")
-    if not value.isdigit():
+    case_id = parse_int(request.args.get("done"))
+    if case_id is None:
         return None
-    return db.session.scalar(select(Case).where(Case.id == int(value), visible_cases_clause()))
+    return db.session.scalar(select(Case).where(Case.id == case_id, visible_cases_clause()))

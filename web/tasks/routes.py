@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from web.auth.routes import home_url
+from web.auth.landing import home_url
 from web.authz import ANY_SIGNED_IN, principals, roles, today
 from web.extensions import db
 from web.i18n import format_date_only, lang

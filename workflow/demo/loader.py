@@ -32,7 +32,7 @@ from workflow.demo.stories import initiative_stories
 from workflow.demo.timeline import HISTORY_START, steps_for
 from workflow.fiscal import fiscal_year
 from workflow.models import AuditEvent, Case, Department, Notification, User
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.portfolio.action_plan import load_action_plan
 from workflow.states import phase_of
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.models import Department, User
+from workflow.people.audit import record
 from workflow.people.passwords import hash_password
-from workflow.people.users import record
 
 DEMO_DOMAIN = "demo.city.osaka.example"
 

@@ -23,7 +23,7 @@ from workflow.demo.stories import CONSULTING_FIRMS, Story
 from workflow.errors import WorkflowError
 from workflow.models import Case, Department, Kpi, Review, User
 from workflow.office import add_supporter
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.plans import plan_for, save_kpi, update_plan
 from workflow.reviews.submission import ActualInput, submit_review  # go-live creates reviews
 from workflow.states import BY_TRIGGER

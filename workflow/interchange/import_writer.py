@@ -37,7 +37,7 @@ from workflow.models import (
     User,
 )
 from workflow.numbering import reserve_case_numbers
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.plans import _set_target, ensure_plan, record_actual
 from workflow.reviews.obligations import schedule
 from workflow.states import CLOSED_STATES, state_label

@@ -9,12 +9,14 @@ from .notification import Notification, NotificationPreference, SchedulerHeartbe
 from .org import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, Substitution, User
 from .plan import Kpi, KpiActual, KpiTarget, Plan
 from .review import Review
+from .session import UserSession
+from .throttle import LoginLockout, RateLimitCounter
 from .token import ApiToken
 
 __all__ = [
     "BUREAU_ROLES", "OFFICE_ROLES", "ROLES",
     "ApiToken", "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case",
-    "CaseNumberCounter", "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "Notification",
-    "NotificationPreference", "Plan", "RecoveryCode", "Review", "SchedulerHeartbeat",
-    "Substitution", "Supporter", "User", "utcnow",
+    "CaseNumberCounter", "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "LoginLockout",
+    "Notification", "NotificationPreference", "Plan", "RateLimitCounter", "RecoveryCode", "Review",
+    "SchedulerHeartbeat", "Substitution", "Supporter", "User", "UserSession", "utcnow",
 ]

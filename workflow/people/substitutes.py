@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, joinedload
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.fiscal import TOKYO
 from workflow.models import BUREAU_ROLES, OFFICE_ROLES, Substitution, User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.states import Reason
 
 MAX_NOTE = 200

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import ApiToken, User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.states import Reason
 
 PREFIX = "dxf_"

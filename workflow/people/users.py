@@ -10,12 +10,15 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from workflow import lockouts
+from workflow import sessions as user_sessions
 from workflow.errors import InvalidInput
-from workflow.models import BUREAU_ROLES, OFFICE_ROLES, ROLES, AuditEvent, Department, User, utcnow
+from workflow.models import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, User
 from workflow.models.org import DEPARTMENT_KINDS
+from workflow.people.audit import record
 from workflow.people.passwords import hash_password, password_problems
 from workflow.states import Reason
 
@@ -83,7 +86,7 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
                                   "This e-mail address is already registered")
     errors.update(_profile_errors(name, role, department, language))
     if check_password:
-        problems = password_problems(password)
+        problems = password_problems(password, (name, email))
         if problems:
             errors["password"] = [Reason("weak_password", ja, en) for ja, en in problems]
     if errors:
@@ -127,6 +130,9 @@ def update_user(session: Session, user: User, *, name: str, role: str,
     if changes:
         record(session, "user_admin", actor, now=now,
                data={"action": "update", "target": user.email, "changes": changes})
+        if "role" in changes:
+            # What the open sessions were allowed to see was decided under the old role.
+            user_sessions.end_all(session, user, reason="role", actor=actor, now=now)
         session.commit()
     return changes
 
@@ -139,19 +145,20 @@ def deactivate_user(session: Session, user: User, actor: User | None = None) -> 
             "You cannot deactivate your own account")})
     user.active = False
     record(session, "user_admin", actor, data={"action": "deactivate", "target": user.email})
+    user_sessions.end_all(session, user, reason="deactivated", actor=actor)
     session.commit()
 
 
 def reactivate_user(session: Session, user: User, actor: User | None = None) -> None:
     user.active = True
-    user.failed_logins, user.locked_until = 0, None
+    lockouts.clear(session, user)
     record(session, "user_admin", actor, data={"action": "reactivate", "target": user.email})
     session.commit()
 
 
 def unlock_user(session: Session, user: User, actor: User | None = None) -> None:
-    """Lift a lock-out after repeated failed sign-ins."""
-    user.failed_logins, user.locked_until = 0, None
+    """Lift every lock-out after repeated failed sign-ins (from any source address)."""
+    lockouts.clear(session, user)
     record(session, "user_admin", actor, data={"action": "unlock", "target": user.email})
     session.commit()
 
@@ -160,8 +167,9 @@ def reset_password(session: Session, user: User, actor: User | None = None) -> s
     """Give the user a generated password (returned once, stored only hashed); unlocks too."""
     password = generate_password()
     user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    lockouts.clear(session, user)
     record(session, "user_admin", actor, data={"action": "reset_password", "target": user.email})
+    user_sessions.end_all(session, user, reason="password_reset", actor=actor)
     session.commit()
     return password
 
@@ -244,15 +252,3 @@ def update_department(session: Session, department: Department, *, name: str, na
                data={"action": "update", "target": department.name, "changes": changes})
         session.commit()
     return changes
-
-
-def record(session: Session, kind: str, actor: User | None, *, data: dict | None = None,
-           case_id: int | None = None, comment: str | None = None,
-           now: datetime | None = None, on_behalf_of: User | None = None,
-           case_version: int | None = None) -> None:
-    """Append an audit event that is not a transition (edits, sign-ins, admin actions, ...)."""
-    session.execute(insert(AuditEvent).values(
-        kind=kind, actor_id=actor.id if actor else None, case_id=case_id, data=data,
-        comment=comment, created_at=now or utcnow(), case_version=case_version,
-        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
-    ))

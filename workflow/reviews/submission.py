@@ -17,7 +17,7 @@ from workflow import engine
 from workflow.cases import bump_version
 from workflow.errors import AccessDenied, InvalidInput
 from workflow.models import Case, Kpi, Review, User, utcnow
-from workflow.people.users import record
+from workflow.people.audit import record
 from workflow.plans import plan_for, record_actual
 from workflow.states import Reason
 from workflow.vocabulary import ASSESSMENTS
