@@ -19,11 +19,12 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
+from workflow.interchange.spreadsheet import unguard
+
 MAX_BYTES = 50 * 1024 * 1024
 _SNIFF = 8192
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
-_ESCAPED = tuple("'" + c for c in "=+-@\t\r")
 
 
 class ImportFileError(Exception):
@@ -104,13 +105,8 @@ def _read_csv(text: str, encoding: str) -> SourceTable:
     except csv.Error as exc:
         raise ImportFileError(f"CSVとして読めません（{exc}）。",
                               f"The file cannot be read as CSV ({exc}).") from None
-    return SourceTable("csv", _trimmed([(n, [_unescaped(c) for c in row]) for n, row in rows]),
+    return SourceTable("csv", _trimmed([(n, [unguard(c) for c in row]) for n, row in rows]),
                        encoding=encoding)
-
-
-def _unescaped(cell: str) -> str:
-    """Undo the apostrophe an export puts before text Excel would run as a formula."""
-    return cell[1:] if cell.startswith(_ESCAPED) else cell
 
 
 def _cell(value: Any) -> Any:
