@@ -4,6 +4,7 @@ import; only the office lead and administrators get there."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -21,10 +22,30 @@ def cases(session) -> list[Case]:
     return list(session.scalars(select(Case).order_by(Case.id)))
 
 
+def finished(auth, response, timeout: float = 60):
+    """The job page an upload or confirm redirects to, once the background import is done."""
+    if response.status_code != 303:
+        return response
+    url = response.headers["Location"]
+    assert "/data/import/jobs/" in url
+    deadline = time.monotonic() + timeout
+    while True:
+        page = auth.client.get(url)
+        if 'http-equiv="refresh"' not in page.get_data(as_text=True):
+            return page
+        assert time.monotonic() < deadline, "the import job did not finish"
+        time.sleep(0.05)
+
+
 def upload(auth, data: bytes, name="取組一覧.csv", **fields):
     token = csrf_token(auth.client, "/data/import")
     payload = {"csrf_token": token, "file": (io.BytesIO(data), name), **fields}
-    return auth.client.post("/data/import", data=payload, content_type="multipart/form-data")
+    return finished(auth, auth.client.post("/data/import", data=payload,
+                                           content_type="multipart/form-data"))
+
+
+def post_confirm(auth, fields):
+    return finished(auth, auth.client.post("/data/import/confirm", data=fields))
 
 
 def confirm_fields(html: str) -> dict[str, str]:
@@ -61,7 +82,7 @@ def test_check_map_and_import(auth, people, session):
 
     fields = confirm_fields(html)
     fields.update({"status-state-1": "solution_poc", "column-field-1": "ignore", "run": "取り込む"})
-    done = auth.client.post("/data/import/confirm", data=fields)
+    done = post_confirm(auth, fields)
     body = done.get_data(as_text=True)
     assert done.status_code == 200, body
     assert "取り込みが完了しました" in body
@@ -82,10 +103,10 @@ def test_invalid_rows_stop_the_import_until_skipped(auth, people, session):
     html = upload(auth, CSV.encode("utf-8")).get_data(as_text=True)
     assert "このままでは1件も取り込みません" in html
     fields = confirm_fields(html) | {"run": "取り込む"}
-    refused = auth.client.post("/data/import/confirm", data=fields).get_data(as_text=True)
+    refused = post_confirm(auth, fields).get_data(as_text=True)
     assert "取り込みませんでした" in refused and cases(session) == []
     fields["skip_invalid"] = "y"
-    done = auth.client.post("/data/import/confirm", data=fields).get_data(as_text=True)
+    done = post_confirm(auth, fields).get_data(as_text=True)
     assert "取り込みが完了しました" in done
     assert [c.title for c in cases(session)] == ["窓口のオンライン化"]
 

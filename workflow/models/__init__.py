@@ -4,6 +4,7 @@ truth."""
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
 from .case import Attachment, Case, CaseNumberCounter, Comment, Supporter
+from .import_job import ImportJob
 from .notification import Notification, NotificationPreference, SchedulerHeartbeat
 from .org import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, Substitution, User
 from .plan import Kpi, KpiActual, KpiTarget, Plan
@@ -13,7 +14,7 @@ from .token import ApiToken
 __all__ = [
     "BUREAU_ROLES", "OFFICE_ROLES", "ROLES",
     "ApiToken", "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case",
-    "CaseNumberCounter", "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "Notification",
-    "NotificationPreference", "Plan", "Review", "SchedulerHeartbeat",
+    "CaseNumberCounter", "Comment", "Department", "ImportJob", "Kpi", "KpiActual", "KpiTarget",
+    "Notification", "NotificationPreference", "Plan", "Review", "SchedulerHeartbeat",
     "Substitution", "Supporter", "User", "utcnow",
 ]
