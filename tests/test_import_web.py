@@ -139,3 +139,82 @@ def test_sample_csv(auth, people):
     assert response.status_code == 200
     assert response.data.startswith(b"\xef\xbb\xbf")
     assert "取組名" in response.data.decode("utf-8-sig")
+
+
+# --- the import runs off the request thread ---------------------------------------------------
+
+
+def test_the_upload_returns_before_the_import_runs(auth, people, session, monkeypatch):
+    import threading
+
+    from web.data import jobs
+    from workflow.models import ImportJob
+
+    release, started = threading.Event(), threading.Event()
+    real = jobs.import_file
+
+    def slow_import(*args, **kwargs):
+        kwargs["progress"](3, 8)
+        started.set()
+        assert release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "import_file", slow_import)
+    auth.login(people["office_lead"])
+    token = csrf_token(auth.client, "/data/import")
+    response = auth.client.post("/data/import", content_type="multipart/form-data", data={
+        "csrf_token": token, "file": (io.BytesIO(CSV.encode()), "取組一覧.csv")})
+    assert response.status_code == 303  # answered while the import has not finished
+    assert started.wait(30)
+    page = auth.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="1">' in page
+    assert '<progress class="import-progress" max="8" value="3">' in page
+    assert "<script>" not in page  # the CSP forbids inline scripts
+    job = session.scalar(select(ImportJob))
+    assert job.state == "running" and job.user_id == people["office_lead"].id
+    release.set()
+    html = finished(auth, response).get_data(as_text=True)
+    assert "取り込み内容の確認" in html
+    session.expire_all()
+    job = session.get(ImportJob, job.id)
+    assert job.state == "done" and job.result["initiatives"] == 2 and job.dry_run
+
+
+def test_the_job_page_reads_the_database(auth, people, session):
+    """Another app process (no progress in memory) shows the job from its row."""
+    from workflow.models import ImportJob
+
+    job = ImportJob(user_id=people["office_lead"].id, filename="取組一覧.csv", token="0" * 32,
+                    state="running", done=30, total=120, dry_run=False, options={})
+    session.add(job)
+    session.commit()
+    auth.login(people["office_lead"])
+    page = auth.client.get(f"/data/import/jobs/{job.id}").get_data(as_text=True)
+    assert '<progress class="import-progress" max="120" value="30">' in page
+    assert "30 / 120 件（25%）" in page and "取り込んでいます" in page
+
+
+def test_another_users_job_is_not_found(auth, people, make_user, session):
+    from workflow.models import ImportJob
+
+    job = ImportJob(user_id=people["office_lead"].id, filename="a.csv", token="0" * 32,
+                    state="done", result={}, options={})
+    session.add(job)
+    session.commit()
+    auth.login(make_user("office_lead"))
+    assert auth.client.get(f"/data/import/jobs/{job.id}").status_code == 404
+    assert auth.client.get("/data/import/jobs/999999").status_code == 404
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("ja", "シートの大きさ（1,048,576行×16,384列）が上限"),
+    ("en", "The sheet declares 1,048,576 rows x 16,384 columns"),
+])
+def test_a_hostile_workbook_is_refused_on_the_page(auth, make_user, session, language, message):
+    from tests.test_import_limits import workbook
+
+    auth.login(make_user("office_lead", language=language))
+    page = upload(auth, workbook(dimension="A1:XFD1048576"), name="一覧.xlsx")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and message in html
+    assert cases(session) == []
