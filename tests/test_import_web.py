@@ -218,3 +218,21 @@ def test_a_hostile_workbook_is_refused_on_the_page(auth, make_user, session, lan
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and message in html
     assert cases(session) == []
+
+
+def test_a_job_whose_process_died_stops_reloading(auth, people, session):
+    from datetime import timedelta
+
+    from web.data.jobs import ABANDONED_AFTER
+    from workflow.models import ImportJob, utcnow
+
+    long_ago = utcnow() - ABANDONED_AFTER - timedelta(minutes=1)
+    job = ImportJob(user_id=people["office_lead"].id, filename="取組一覧.csv", token="0" * 32,
+                    state="running", options={}, created_at=long_ago, updated_at=long_ago)
+    session.add(job)
+    session.commit()
+    auth.login(people["office_lead"])
+    page = auth.client.get(f"/data/import/jobs/{job.id}").get_data(as_text=True)
+    assert "取り込みが途中で止まりました" in page and 'http-equiv="refresh"' not in page
+    session.expire_all()
+    assert session.get(ImportJob, job.id).state == "failed"

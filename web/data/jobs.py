@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from flask import Flask, current_app
 
 from web.data import staging
 from web.extensions import db
 from workflow.errors import AccessDenied
-from workflow.interchange.import_jobs import BROKE, DENIED, EXPIRED, report_data
-from workflow.models import ImportJob, User
+from workflow.interchange.import_jobs import BROKE, DENIED, EXPIRED, INTERRUPTED, report_data
+from workflow.models import ImportJob, User, utcnow
 from workflow.portfolio.headers import normalise_header
 from workflow.portfolio.importer import ImportFileError, ImportOptions, import_file
 
 log = logging.getLogger(__name__)
+# Far beyond the largest import the caps allow (200,000 rows take minutes): a job unfinished
+# after this lost its process (a restart); its transaction died with it.
+ABANDONED_AFTER = timedelta(hours=2)
 _progress: dict[int, tuple[int, int]] = {}
 _lock = threading.Lock()
 
@@ -44,6 +48,15 @@ def progress(job: ImportJob) -> tuple[int, int]:
     """(done, total) as far as this process knows, else what the database holds."""
     with _lock:
         return _progress.get(job.id, (job.done, job.total))
+
+
+def settle_abandoned(job: ImportJob) -> None:
+    """Mark a job failed whose process went away, so its page stops reloading."""
+    with _lock:
+        here = job.id in _progress
+    if not job.finished and not here and utcnow() - job.updated_at > ABANDONED_AFTER:
+        job.state, (job.error_ja, job.error_en) = "failed", INTERRUPTED
+        db.session.commit()
 
 
 def _options(job: ImportJob) -> ImportOptions:

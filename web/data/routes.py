@@ -127,6 +127,7 @@ def import_job(job_id: int):
     job = db.session.get(ImportJob, job_id)
     if job is None or job.user_id != current_user.id:
         abort(404)
+    jobs.settle_abandoned(job)
     if job.state == "failed":
         return render_template("data/import_progress.html", job=job, lang_code=lang())
     if not job.finished:

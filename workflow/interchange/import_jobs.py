@@ -17,6 +17,10 @@ DENIED = ("データを取り込む権限がありません。", "You may not im
 BROKE = ("取り込み中に予期しないエラーが起きました。何も書き込んでいません。"
          "管理者に連絡してください。",
          "The import failed unexpectedly; nothing was written. Tell an administrator.")
+INTERRUPTED = ("取り込みが途中で止まりました（サーバーの再起動など）。何も書き込んでいません。"
+               "もう一度ファイルを選んでください。",
+               "The import was interrupted (the server restarted?); nothing was written. "
+               "Choose the file again.")
 _PLAIN = ("source", "kind", "encoding", "sheet", "header_row", "rows", "initiatives", "created",
           "updated", "unchanged", "written", "dry_run", "stopped")
 
