@@ -16,6 +16,7 @@ and a zip bomb). Progress goes to stderr; ONE JSON object on the last line of st
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import logging
@@ -64,6 +65,22 @@ def _csrf(html: str) -> str:
     return unescape(match.group(1) or match.group(2))
 
 
+class GcPauses:
+    """The longest full (generation 2) collections: they hold the GIL, so every thread waits."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((time.perf_counter() - self._started) * 1000)
+
+
 class HealthPoller(threading.Thread):
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
@@ -79,6 +96,8 @@ class HealthPoller(threading.Thread):
                 except requests.RequestException:
                     ok = False
                 self.samples.append((time.perf_counter() - started) * 1000)
+                if self.samples[-1] > TARGET_HEALTH_MS:
+                    log(f"slow /healthz: {self.samples[-1]:.0f} ms")
                 self.failures += not ok
                 self.stop.wait(0.1)
 
@@ -144,6 +163,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{server.server_port}"
         threading.Thread(target=server.serve_forever, daemon=True).start()
         poller = HealthPoller(base + "/healthz")
+        gc_pauses = GcPauses()
+        gc.callbacks.append(gc_pauses)
         try:
             with requests.Session() as http:
                 login = http.get(base + "/login").text
@@ -177,6 +198,7 @@ def main() -> None:
             if poller.is_alive():
                 poller.join(5)
             server.shutdown()
+            gc.callbacks.remove(gc_pauses)
     samples = sorted(poller.samples)
     health_max = samples[-1] if samples else None
     p95 = samples[max(0, round(0.95 * len(samples)) - 1)] if samples else None
@@ -188,6 +210,8 @@ def main() -> None:
         "import_seconds": round(import_s, 2), "health_polls": len(samples),
         "health_failures": poller.failures, "health_max_ms": round(health_max, 1),
         "health_p95_ms": round(p95, 1), "target_health_ms": TARGET_HEALTH_MS,
+        "gc_full_collections": len(gc_pauses.pauses),
+        "gc_longest_pause_ms": round(max(gc_pauses.pauses, default=0), 1),
         "refusal_seconds": refusal_seconds(),
         "within_target": poller.failures == 0 and health_max < TARGET_HEALTH_MS,
     }))

@@ -153,7 +153,12 @@ def test_the_upload_returns_before_the_import_runs(auth, people, session, monkey
     release, started = threading.Event(), threading.Event()
     real = jobs.import_file
 
+    collector_during = []
+
     def slow_import(*args, **kwargs):
+        import gc
+
+        collector_during.append(gc.isenabled())
         kwargs["progress"](3, 8)
         started.set()
         assert release.wait(30)
@@ -178,6 +183,10 @@ def test_the_upload_returns_before_the_import_runs(auth, people, session, monkey
     session.expire_all()
     job = session.get(ImportJob, job.id)
     assert job.state == "done" and job.result["initiatives"] == 2 and job.dry_run
+    import gc
+
+    # No full collection pauses the other requests while the import runs; back on after.
+    assert collector_during == [False] and gc.isenabled()
 
 
 def test_the_job_page_reads_the_database(auth, people, session):

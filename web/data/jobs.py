@@ -9,8 +9,10 @@ database on every step; the state and the result do.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 ABANDONED_AFTER = timedelta(hours=2)
 _progress: dict[int, tuple[int, int]] = {}
 _lock = threading.Lock()
+_paused = 0
 
 
 def queue(user: User, token: str, filename: str, *, sheet: str, skip_invalid: bool,
@@ -67,8 +70,30 @@ def _options(job: ImportJob) -> ImportOptions:
         column_map={normalise_header(h)[0]: f for h, f in (opts.get("columns") or {}).items()})
 
 
+@contextmanager
+def _collector_paused():
+    """No automatic full garbage collection while an import runs.
+
+    An import holds a few million objects; each full collection then scans them all while
+    holding the GIL, and every other request of the process waits (measured: pauses up to
+    0.6 s at 30,000 rows, /healthz at 0.7 s). The import's objects are freed by reference
+    counting when its session closes; the collector resumes when the last import ends.
+    """
+    global _paused
+    with _lock:
+        _paused += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _lock:
+            _paused -= 1
+            if _paused == 0:
+                gc.enable()
+
+
 def _work(app: Flask, job_id: int) -> None:
-    with app.app_context():
+    with app.app_context(), _collector_paused():
         try:
             _run(job_id)
         finally:
