@@ -452,6 +452,16 @@ def test_csv_cells_never_start_a_formula(client, session, make_user, admin):
     assert all(not cell.startswith("=") for row in rows for cell in row)
 
 
+def test_csv_guards_full_width_and_blank_led_formulas(client, session, make_user, admin):
+    record(session, "login", make_user("requester", name="＝1+1"))
+    record(session, "login", make_user("requester", name="\u3000@SUM(A1)"))
+    session.commit()
+    rows = list(csv.reader(io.StringIO(
+        client.get("/admin/audit.csv?kind=login").get_data().decode("utf-8-sig"))))
+    names = {r[3] for r in rows[1:]}
+    assert {"'＝1+1", "'\u3000@SUM(A1)"} <= names
+
+
 def test_csv_follows_the_kind_filter(client, people, logged, admin):
     rows = list(csv.reader(io.StringIO(
         client.get("/admin/audit.csv?kind=password").get_data().decode("utf-8-sig"))))

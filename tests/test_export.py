@@ -206,3 +206,15 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/data/export/cases.csv")
     assert response.status_code in (302, 401)
 
+
+
+@pytest.mark.parametrize("title", ["＝1+1", " =1+1", "＠SUM(A1)", "－1+2", "＋1"])
+def test_full_width_and_blank_led_formulas_are_guarded(session, people, title):
+    """Japanese Excel turns a full-width ＝ into a formula; LibreOffice skips leading blanks."""
+    case = new_case(session, people["requester"], title="窓口改革")
+    walk_to(session, case, "consultation_hearing", people)
+    case.description = title  # free text keeps its leading blank (a title is stripped)
+    session.commit()
+    raw = export_cases(session, visible_cases(None), "csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw)))
+    assert rows[1][rows[0].index("概要")] == "'" + title

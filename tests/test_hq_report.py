@@ -206,3 +206,20 @@ def test_bad_or_future_dates_come_back_with_a_reason(auth, people, portfolio):
 def test_bureau_roles_cannot_download_it(auth, people, role):
     auth.login(people[role])
     assert auth.client.get("/data/hq-report").status_code == 403
+
+
+def test_titles_and_kpi_names_never_become_formulas(session, people):
+    """A requester titled a case =HYPERLINK(...): the executives' workbook shows it as text."""
+    hostile = '=HYPERLINK("http://x","y")'
+    case = new_case(session, people["requester"], title=hostile)
+    walk_to(session, case, "review_monitoring", people)
+    kpi = plan_for(session, case).kpis[0]
+    save_kpi(session, case, people["office"], KpiInput(
+        name="＝1+1", unit=kpi.unit, baseline=kpi.baseline, baseline_label="@SUM(A1)",
+        targets={2025: Decimal(350)}), kpi_id=kpi.id, now=NOW)
+    book = workbook(session)
+    cells = [cell for ws in book.worksheets for row in ws.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = {c.value: c for c in cells if isinstance(c.value, str)}
+    for value in (hostile, "＝1+1", "@SUM(A1)"):
+        assert texts[value].data_type == "s" and texts[value].quotePrefix, value

@@ -93,3 +93,21 @@ def test_english_messages(cli, tmp_path):
     path.write_bytes(b"")
     result = cli("import", path, "--lang", "en")
     assert result.exit_code == 2 and "The file is empty." in result.stderr
+
+
+@pytest.mark.parametrize(("kind", "ja", "en"), [
+    ("declared", "シートの大きさ（1,048,576行×16,384列）が上限", "declares 1,048,576 rows"),
+    ("bomb", "圧縮率が異常です", "compression ratio is abnormal"),
+])
+def test_workbooks_built_to_exhaust_the_server(cli, session, tmp_path, kind, ja, en):
+    from tests.test_import_limits import workbook
+
+    path = tmp_path / "取組一覧.xlsx"
+    path.write_bytes(workbook(dimension="A1:XFD1048576") if kind == "declared"
+                     else workbook(padding=60 * 1024 * 1024))
+    result = cli("import", path)
+    assert result.exit_code == 2 and ja in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    english = cli("import", path, "--lang", "en")
+    assert english.exit_code == 2 and en in english.stderr
+    assert nothing_written(session)

@@ -4,6 +4,7 @@ import; only the office lead and administrators get there."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -21,10 +22,30 @@ def cases(session) -> list[Case]:
     return list(session.scalars(select(Case).order_by(Case.id)))
 
 
+def finished(auth, response, timeout: float = 60):
+    """The job page an upload or confirm redirects to, once the background import is done."""
+    if response.status_code != 303:
+        return response
+    url = response.headers["Location"]
+    assert "/data/import/jobs/" in url
+    deadline = time.monotonic() + timeout
+    while True:
+        page = auth.client.get(url)
+        if 'http-equiv="refresh"' not in page.get_data(as_text=True):
+            return page
+        assert time.monotonic() < deadline, "the import job did not finish"
+        time.sleep(0.05)
+
+
 def upload(auth, data: bytes, name="取組一覧.csv", **fields):
     token = csrf_token(auth.client, "/data/import")
     payload = {"csrf_token": token, "file": (io.BytesIO(data), name), **fields}
-    return auth.client.post("/data/import", data=payload, content_type="multipart/form-data")
+    return finished(auth, auth.client.post("/data/import", data=payload,
+                                           content_type="multipart/form-data"))
+
+
+def post_confirm(auth, fields):
+    return finished(auth, auth.client.post("/data/import/confirm", data=fields))
 
 
 def confirm_fields(html: str) -> dict[str, str]:
@@ -61,7 +82,7 @@ def test_check_map_and_import(auth, people, session):
 
     fields = confirm_fields(html)
     fields.update({"status-state-1": "solution_poc", "column-field-1": "ignore", "run": "取り込む"})
-    done = auth.client.post("/data/import/confirm", data=fields)
+    done = post_confirm(auth, fields)
     body = done.get_data(as_text=True)
     assert done.status_code == 200, body
     assert "取り込みが完了しました" in body
@@ -82,10 +103,10 @@ def test_invalid_rows_stop_the_import_until_skipped(auth, people, session):
     html = upload(auth, CSV.encode("utf-8")).get_data(as_text=True)
     assert "このままでは1件も取り込みません" in html
     fields = confirm_fields(html) | {"run": "取り込む"}
-    refused = auth.client.post("/data/import/confirm", data=fields).get_data(as_text=True)
+    refused = post_confirm(auth, fields).get_data(as_text=True)
     assert "取り込みませんでした" in refused and cases(session) == []
     fields["skip_invalid"] = "y"
-    done = auth.client.post("/data/import/confirm", data=fields).get_data(as_text=True)
+    done = post_confirm(auth, fields).get_data(as_text=True)
     assert "取り込みが完了しました" in done
     assert [c.title for c in cases(session)] == ["窓口のオンライン化"]
 
@@ -118,3 +139,109 @@ def test_sample_csv(auth, people):
     assert response.status_code == 200
     assert response.data.startswith(b"\xef\xbb\xbf")
     assert "取組名" in response.data.decode("utf-8-sig")
+
+
+# --- the import runs off the request thread ---------------------------------------------------
+
+
+def test_the_upload_returns_before_the_import_runs(auth, people, session, monkeypatch):
+    import threading
+
+    from web.data import jobs
+    from workflow.models import ImportJob
+
+    release, started = threading.Event(), threading.Event()
+    real = jobs.import_file
+
+    collector_during = []
+
+    def slow_import(*args, **kwargs):
+        import gc
+
+        collector_during.append(gc.isenabled())
+        kwargs["progress"](3, 8)
+        started.set()
+        assert release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "import_file", slow_import)
+    auth.login(people["office_lead"])
+    token = csrf_token(auth.client, "/data/import")
+    response = auth.client.post("/data/import", content_type="multipart/form-data", data={
+        "csrf_token": token, "file": (io.BytesIO(CSV.encode()), "取組一覧.csv")})
+    assert response.status_code == 303  # answered while the import has not finished
+    assert started.wait(30)
+    page = auth.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="1">' in page
+    assert '<progress class="import-progress" max="8" value="3">' in page
+    assert "<script>" not in page  # the CSP forbids inline scripts
+    job = session.scalar(select(ImportJob))
+    assert job.state == "running" and job.user_id == people["office_lead"].id
+    release.set()
+    html = finished(auth, response).get_data(as_text=True)
+    assert "取り込み内容の確認" in html
+    session.expire_all()
+    job = session.get(ImportJob, job.id)
+    assert job.state == "done" and job.result["initiatives"] == 2 and job.dry_run
+    import gc
+
+    # No full collection pauses the other requests while the import runs; back on after.
+    assert collector_during == [False] and gc.isenabled()
+
+
+def test_the_job_page_reads_the_database(auth, people, session):
+    """Another app process (no progress in memory) shows the job from its row."""
+    from workflow.models import ImportJob
+
+    job = ImportJob(user_id=people["office_lead"].id, filename="取組一覧.csv", token="0" * 32,
+                    state="running", done=30, total=120, dry_run=False, options={})
+    session.add(job)
+    session.commit()
+    auth.login(people["office_lead"])
+    page = auth.client.get(f"/data/import/jobs/{job.id}").get_data(as_text=True)
+    assert '<progress class="import-progress" max="120" value="30">' in page
+    assert "30 / 120 件（25%）" in page and "取り込んでいます" in page
+
+
+def test_another_users_job_is_not_found(auth, people, make_user, session):
+    from workflow.models import ImportJob
+
+    job = ImportJob(user_id=people["office_lead"].id, filename="a.csv", token="0" * 32,
+                    state="done", result={}, options={})
+    session.add(job)
+    session.commit()
+    auth.login(make_user("office_lead"))
+    assert auth.client.get(f"/data/import/jobs/{job.id}").status_code == 404
+    assert auth.client.get("/data/import/jobs/999999").status_code == 404
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("ja", "シートの大きさ（1,048,576行×16,384列）が上限"),
+    ("en", "The sheet declares 1,048,576 rows x 16,384 columns"),
+])
+def test_a_hostile_workbook_is_refused_on_the_page(auth, make_user, session, language, message):
+    from tests.test_import_limits import workbook
+
+    auth.login(make_user("office_lead", language=language))
+    page = upload(auth, workbook(dimension="A1:XFD1048576"), name="一覧.xlsx")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and message in html
+    assert cases(session) == []
+
+
+def test_a_job_whose_process_died_stops_reloading(auth, people, session):
+    from datetime import timedelta
+
+    from web.data.jobs import ABANDONED_AFTER
+    from workflow.models import ImportJob, utcnow
+
+    long_ago = utcnow() - ABANDONED_AFTER - timedelta(minutes=1)
+    job = ImportJob(user_id=people["office_lead"].id, filename="取組一覧.csv", token="0" * 32,
+                    state="running", options={}, created_at=long_ago, updated_at=long_ago)
+    session.add(job)
+    session.commit()
+    auth.login(people["office_lead"])
+    page = auth.client.get(f"/data/import/jobs/{job.id}").get_data(as_text=True)
+    assert "取り込みが途中で止まりました" in page and 'http-equiv="refresh"' not in page
+    session.expire_all()
+    assert session.get(ImportJob, job.id).state == "failed"

@@ -81,6 +81,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     token_ids: dict[str, int] = field(default_factory=dict)
     substitutions: dict[str, int] = field(default_factory=dict)
+    import_jobs: dict[str, int] = field(default_factory=dict)
 
     def params(self, role: str, endpoint: str = "", *, foreign: bool = False) -> dict:
         """Values for every URL variable the app's rules use, as ``role`` would follow them."""
@@ -100,6 +101,7 @@ class World:
             "token_id": self.token_ids.get(role, 0),
             "substitution_id": self.substitutions.get(role, 0),
             "session_id": self.spare_session_id,
+            "job_id": self.import_jobs.get(role, 0),
             "user_id": self.spare_user_id,
             "department_id": self.department_id,
             "code": "invalid_token",
@@ -206,6 +208,14 @@ def build_world(session, upload_dir: str | Path) -> World:
     from workflow.sessions import start as start_session
 
     _token, spare_session = start_session(session, spare, ip="192.0.2.7", user_agent="world")
+    # A finished (refused) import of each role that may import, for its progress page.
+    from workflow.models import ImportJob
+
+    jobs = {role: ImportJob(user_id=users[role].id, filename="取組一覧.csv", token="world",
+                            state="failed", error_ja="ファイルが空です。",
+                            error_en="The file is empty.")
+            for role in ("office_lead", "admin")}
+    session.add_all(jobs.values())
     session.commit()
 
     return World(
@@ -220,6 +230,7 @@ def build_world(session, upload_dir: str | Path) -> World:
         notifications={role: n.id for role, n in notifications.items()},
         tokens=tokens, token_ids=token_ids,
         substitutions={role: r.id for role, r in rows.items()},
+        import_jobs={role: job.id for role, job in jobs.items()},
     )
 
 

@@ -1,7 +1,7 @@
 """directory / OIDC accounts and the TOTP second factor
 
 Revision ID: 0008_signin
-Revises: 0005_sessions
+Revises: 0006_sheets_import_jobs
 Create Date: 2026-12-04 21:10:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0008_signin'
-down_revision = '0005_sessions'
+down_revision = '0006_sheets_import_jobs'
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 
@@ -27,12 +25,11 @@ from web.extensions import db
 from web.i18n import lang
 from web.request_input import page_number
 from workflow.fiscal import TOKYO
+from workflow.interchange.spreadsheet import csv_line
 from workflow.models import AuditEvent
 from workflow.states import state_label
 
 CSV_BATCH = 500
-# Excel runs a cell starting with these as a formula (CSV injection); a leading ' keeps it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _kinds() -> list[str]:
@@ -53,16 +50,11 @@ def audit():
     )
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _csv_row(event: AuditEvent, case_number: str) -> list[str]:
+def _csv_row(event: AuditEvent, case_number: str) -> tuple:
     when = event.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M:%S")
     actor = event.actor
     behalf = event.on_behalf_of
-    return [_cell(v) for v in (
+    return (
         when, kind_label(event.kind), event.kind, actor.name if actor else "",
         actor.email if actor else "", behalf.name if behalf else "", case_number,
         summary(event),
@@ -70,7 +62,7 @@ def _csv_row(event: AuditEvent, case_number: str) -> list[str]:
         state_label(event.to_state, lang()) if event.to_state else "",
         " / ".join(details(event)), event.comment or "",
         json.dumps(event.data, ensure_ascii=False) if event.data else "",
-    )]
+    )
 
 
 @bp.route("/audit.csv")
@@ -82,19 +74,16 @@ def audit_csv():
               _("変更前の状態"), _("変更後の状態"), _("詳細"), _("コメント"), _("データ")]
 
     def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
         # The BOM makes Excel read the file as UTF-8 instead of Shift_JIS.
-        buffer.write("\ufeff")
-        writer.writerow(header)
+        yield "\ufeff" + csv_line(header)
         stmt = events_query(filters).execution_options(yield_per=CSV_BATCH)
         batch: list[AuditEvent] = []
         for event in db.session.scalars(stmt):
             batch.append(event)
             if len(batch) == CSV_BATCH:
-                yield from _flush(batch, writer, buffer)
+                yield _flush(batch)
                 batch = []
-        yield from _flush(batch, writer, buffer)
+        yield _flush(batch)
 
     stamp = datetime.now(TOKYO).strftime("%Y%m%d-%H%M")
     return Response(stream_with_context(generate()), mimetype="text/csv", headers={
@@ -103,11 +92,8 @@ def audit_csv():
     })
 
 
-def _flush(batch: list[AuditEvent], writer, buffer: io.StringIO):
+def _flush(batch: list[AuditEvent]) -> str:
     cases = cases_of(db.session, batch)
-    for event in batch:
-        case = cases.get(event.case_id)
-        writer.writerow(_csv_row(event, case.number if case else ""))
-    yield buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
+    return "".join(csv_line(_csv_row(event, cases[event.case_id].number
+                                     if event.case_id in cases else ""))
+                   for event in batch)

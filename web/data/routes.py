@@ -13,22 +13,21 @@ from flask_login import current_user
 
 from web.authz import ANY_SIGNED_IN, roles, today
 from web.cases.queries import visible_cases
-from web.data import staging
+from web.data import jobs, staging
 from web.data.blueprint import bp
 from web.data.forms import ConfirmForm, ImportForm
 from web.extensions import db
 from web.i18n import lang
 from web.office.queries import BoardFilters
 from web.uploads import client_filename
-from workflow.errors import AccessDenied
 from workflow.fiscal import fiscal_year
 from workflow.interchange import exporter
-from workflow.interchange.headers import FIELDS, PER_YEAR_KINDS, normalise_header
+from workflow.interchange.headers import FIELDS, PER_YEAR_KINDS
 from workflow.interchange.headers import label as column_label
+from workflow.interchange.import_jobs import report_from_data
 from workflow.interchange.import_status import mapping_table
-from workflow.interchange.importer import ImportFileError, ImportOptions, import_file
 from workflow.interchange.status_words import LEAF_STATES
-from workflow.models import Case
+from workflow.models import Case, ImportJob
 from workflow.reports.hq_report import default_as_of, hq_filename
 from workflow.reports.hq_workbook import build_hq_report
 from workflow.states import STATES, state_label
@@ -77,15 +76,6 @@ def _mappings_from_form() -> tuple[dict[str, str], dict[str, str]]:
     return columns, statuses
 
 
-def _run(data: bytes, filename: str, sheet: str | None, skip_invalid: bool, dry_run: bool,
-         columns: dict[str, str], statuses: dict[str, str]):
-    options = ImportOptions(
-        sheet=sheet or None, skip_invalid=skip_invalid, dry_run=dry_run, status_map=statuses,
-        column_map={normalise_header(h)[0]: f for h, f in columns.items()})
-    return import_file(db.session, data, filename, actor=current_user._get_current_object(),
-                       options=options)
-
-
 def _report_page(report, token: str, sheet: str, skip_invalid: bool, columns, statuses):
     form = ConfirmForm(formdata=None, token=token, sheet=sheet, skip_invalid=skip_invalid)
     unknown_statuses = list(dict.fromkeys(i.value for i in report.errors
@@ -105,17 +95,11 @@ def import_upload():
     if form.validate_on_submit():
         upload = form.file.data
         filename = client_filename(upload, default="upload")
-        data = upload.read()
-        sheet = (form.sheet.data or "").strip()
-        try:
-            report = _run(data, filename, sheet, form.skip_invalid.data, True, {}, {})
-        except ImportFileError as exc:
-            form.file.errors = [exc.message(lang())]
-        except AccessDenied:
-            abort(403)
-        else:
-            token = staging.stage(data, filename, current_user.id)
-            return _report_page(report, token, sheet, form.skip_invalid.data, {}, {})
+        token = staging.stage(upload.read(), filename, current_user.id)
+        job = jobs.queue(current_user, token, filename, sheet=(form.sheet.data or "").strip(),
+                         skip_invalid=form.skip_invalid.data, dry_run=True, columns={},
+                         statuses={})
+        return redirect(url_for("data.import_job", job_id=job.id), code=303)
     return render_template("data/import.html", form=form, status_rows=mapping_table(),
                            state_label=lambda s: state_label(s, lang()))
 
@@ -131,23 +115,38 @@ def import_confirm():
         flash(_("確認した内容の有効期限が切れました。もう一度ファイルを選んでください。"),
               "warning")
         return redirect(url_for("data.import_upload"))
-    data, filename = staged
     columns, statuses = _mappings_from_form()
-    dry_run = not form.run.data
-    try:
-        report = _run(data, filename, form.sheet.data, form.skip_invalid.data, dry_run,
-                      columns, statuses)
-    except ImportFileError as exc:
-        flash(exc.message(lang()), "error")
-        return redirect(url_for("data.import_upload"))
+    job = jobs.queue(current_user, form.token.data, staged[1], sheet=form.sheet.data or "",
+                     skip_invalid=form.skip_invalid.data, dry_run=not form.run.data,
+                     columns=columns, statuses=statuses)
+    return redirect(url_for("data.import_job", job_id=job.id), code=303)
+
+
+@bp.route("/import/jobs/<int:job_id>")
+@roles(*IMPORT_ROLES)
+def import_job(job_id: int):
+    """The job's progress (the page reloads itself), then its check page or its result."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.user_id != current_user.id:
+        abort(404)
+    jobs.settle_abandoned(job)
+    if job.state == "failed":
+        return render_template("data/import_progress.html", job=job, lang_code=lang())
+    if not job.finished:
+        done, total = jobs.progress(job)
+        return render_template("data/import_progress.html", job=job, done=done, total=total,
+                               lang_code=lang())
+    report = report_from_data(job.result)
+    options = job.options or {}
+    sheet, skip_invalid = options.get("sheet") or "", bool(options.get("skip_invalid"))
+    columns, statuses = options.get("columns") or {}, options.get("statuses") or {}
     if report.written:
-        staging.discard(form.token.data)
+        staging.discard(job.token)
         return render_template("data/import_done.html", report=report, lang_code=lang())
-    if form.run.data and report.stopped:
+    if not job.dry_run and report.stopped:
         flash(_("無効な行があるため、取り込みませんでした。内容を直すか「無効な行を除いて取り込む」を選んでください。"),
               "error")
-    return _report_page(report, form.token.data, form.sheet.data or "", form.skip_invalid.data,
-                        columns, statuses)
+    return _report_page(report, job.token, sheet, skip_invalid, columns, statuses)
 
 
 @bp.route("/import/sample.csv")

@@ -8,7 +8,6 @@ cases, bureaus, states, KPIs, baselines, targets and actuals. The caller decides
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workflow import access
 from workflow.fiscal import TOKYO
+from workflow.interchange import spreadsheet
 from workflow.models import Case, Kpi, Plan
 from workflow.states import phase_of, state_label
 from workflow.vocabulary import CASE_TYPES, CATEGORIES, KPI_DIRECTIONS, PRIORITIES, VALUES, label
@@ -30,7 +30,6 @@ KPI_HEADERS = ("KPI名", "単位", "増減の方向", "基準値", "基準値の
 TAIL_HEADERS = ("備考", "統括室担当", "登録日", "更新日")
 FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx":
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 500
 
 
@@ -132,20 +131,8 @@ def _kpi_cells(kpi: Kpi | None, per_year: list[tuple[int, str, str]]) -> list:
     return cells
 
 
-def _safe_text(value):
-    """Text Excel would run as a formula gets a leading apostrophe (the importer drops it)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def to_csv(headers: list[str], rows: list[list]) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else _safe_text(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    return spreadsheet.csv_bytes(headers, rows)
 
 
 def to_xlsx(headers: list[str], rows: list[list], title: str = "案件・KPI") -> bytes:
@@ -165,7 +152,7 @@ def to_xlsx(headers: list[str], rows: list[list], title: str = "案件・KPI") -
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE7F0")
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(ws, value=header)
+        cell = spreadsheet.fill(WriteOnlyCell(ws), header)
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         header_cells.append(cell)
@@ -173,10 +160,7 @@ def to_xlsx(headers: list[str], rows: list[list], title: str = "案件・KPI") -
     for row in rows:
         cells = []
         for value in row:
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # a title like "=SUM(...)" stays text, never a formula
-            cells.append(cell)
+            cells.append(spreadsheet.fill(WriteOnlyCell(ws), value))
         ws.append(cells)
     out = io.BytesIO()
     workbook.save(out)

@@ -19,11 +19,13 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-MAX_BYTES = 50 * 1024 * 1024
+from workflow.interchange import import_limits as limits
+from workflow.interchange.spreadsheet import unguard
+
+MAX_BYTES = limits.MAX_BYTES
 _SNIFF = 8192
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
-_ESCAPED = tuple("'" + c for c in "=+-@\t\r")
 
 
 class ImportFileError(Exception):
@@ -50,11 +52,16 @@ class SourceTable:
 
 def read_table(data: bytes, filename: str, sheet: str | None = None) -> SourceTable:
     """Rows of the file's first (or named) sheet; JSON gives ``records`` instead."""
+    try:
+        return _read_table(data, filename, sheet)
+    except limits.TooLarge as exc:
+        raise ImportFileError(exc.ja, exc.en) from None
+
+
+def _read_table(data: bytes, filename: str, sheet: str | None) -> SourceTable:
     if not data or not data.strip():
         raise ImportFileError("ファイルが空です。", "The file is empty.")
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(f"ファイルが大きすぎます（上限 {MAX_BYTES // 1024 // 1024} MB）。",
-                              f"The file is too large (limit {MAX_BYTES // 1024 // 1024} MB).")
+    limits.check_size(data)
     suffix = PurePath(filename).suffix.lower()
     if data.startswith(_OLE_MAGIC):
         raise ImportFileError(
@@ -96,21 +103,21 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def _read_csv(text: str, encoding: str) -> SourceTable:
+    limits.check_lines(text)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    counter = limits.TableCounter()
+    rows = []
     try:
-        rows = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text, newline=""),
-                                                            delimiter=delimiter), start=1)]
+        for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
+                                start=1):
+            counter.add(len(row))
+            rows.append((n, row))
     except csv.Error as exc:
         raise ImportFileError(f"CSVとして読めません（{exc}）。",
                               f"The file cannot be read as CSV ({exc}).") from None
-    return SourceTable("csv", _trimmed([(n, [_unescaped(c) for c in row]) for n, row in rows]),
+    return SourceTable("csv", _trimmed([(n, [unguard(c) for c in row]) for n, row in rows]),
                        encoding=encoding)
-
-
-def _unescaped(cell: str) -> str:
-    """Undo the apostrophe an export puts before text Excel would run as a formula."""
-    return cell[1:] if cell.startswith(_ESCAPED) else cell
 
 
 def _cell(value: Any) -> Any:
@@ -127,6 +134,7 @@ def _cell(value: Any) -> Any:
 def _read_xlsx(data: bytes, sheet: str | None) -> SourceTable:
     from openpyxl import load_workbook
 
+    limits.check_zip(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
@@ -145,20 +153,32 @@ def _read_xlsx(data: bytes, sheet: str | None) -> SourceTable:
                 f"シート「{sheet}」はありません。このファイルのシート：{listed}",
                 f"No sheet named '{sheet}'. Sheets in this file: {', '.join(names)}")
         ws = workbook[sheet] if sheet is not None else workbook[names[0]]
-        rows = [(n, [_cell(v) for v in row])
-                for n, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+        # The declared dimension is not trusted: openpyxl would pad every row and every
+        # missing row to it. Without it each row is as wide as its last cell, then counted.
+        limits.check_declared(ws.max_row, ws.max_column)
+        ws.reset_dimensions()
+        counter = limits.TableCounter()
+        rows = []
+        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            counter.add(len(row))
+            if row:  # openpyxl yields () for each missing row; _trimmed would drop it anyway
+                rows.append((n, [_cell(v) for v in row]))
         return SourceTable("xlsx", _trimmed(rows), sheet=ws.title)
     finally:
         workbook.close()
 
 
 def _read_json(text: str) -> SourceTable:
+    limits.check_json_text(text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
             f"JSONとして読めません（{exc.lineno}行目：{exc.msg}）。",
             f"The file is not valid JSON (line {exc.lineno}: {exc.msg}).") from None
+    except RecursionError:
+        raise limits.too_deep() from None
+    limits.check_json_depth(data)
     if isinstance(data, dict):
         data = data.get("initiatives", data.get("items"))
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):

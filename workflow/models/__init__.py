@@ -4,6 +4,7 @@ truth."""
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
 from .case import Attachment, Case, CaseNumberCounter, Comment, Supporter
+from .import_job import ImportJob
 from .mfa import RecoveryCode
 from .notification import Notification, NotificationPreference, SchedulerHeartbeat
 from .org import BUREAU_ROLES, OFFICE_ROLES, ROLES, Department, Substitution, User
@@ -16,7 +17,8 @@ from .token import ApiToken
 __all__ = [
     "BUREAU_ROLES", "OFFICE_ROLES", "ROLES",
     "ApiToken", "Attachment", "AuditEvent", "AuditLogIsAppendOnly", "Base", "Case",
-    "CaseNumberCounter", "Comment", "Department", "Kpi", "KpiActual", "KpiTarget", "LoginLockout",
-    "Notification", "NotificationPreference", "Plan", "RateLimitCounter", "RecoveryCode", "Review",
-    "SchedulerHeartbeat", "Substitution", "Supporter", "User", "UserSession", "utcnow",
+    "CaseNumberCounter", "Comment", "Department", "ImportJob", "Kpi", "KpiActual", "KpiTarget",
+    "LoginLockout", "Notification", "NotificationPreference", "Plan", "RateLimitCounter",
+    "RecoveryCode", "Review", "SchedulerHeartbeat", "Substitution", "Supporter", "User",
+    "UserSession", "utcnow",
 ]

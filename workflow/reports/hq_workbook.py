@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from workflow.fiscal import fiscal_year, fiscal_year_label, format_datetime
+from workflow.interchange.spreadsheet import fill
 from workflow.models import User
 from workflow.reports.hq_report import (
     BUCKETS,
@@ -77,7 +78,9 @@ def _merge(ws: Worksheet, row: int, col: int, rows: int, cols: int) -> None:
 
 
 def _head(ws: Worksheet, row: int, col: int, value, *, span: tuple[int, int] = (1, 1)) -> None:
-    ws.cell(row, col, value).style = "hq_head"
+    cell = ws.cell(row, col)
+    cell.style = "hq_head"
+    fill(cell, value)
     rows, cols = span
     if rows > 1 or cols > 1:
         for r in range(row, row + rows):
@@ -87,13 +90,13 @@ def _head(ws: Worksheet, row: int, col: int, value, *, span: tuple[int, int] = (
 
 
 def _put(ws: Worksheet, row: int, col: int, value, style: str | None = None):
-    cell = ws.cell(row, col, value)
     if style is None:
         style = "hq_text"
         if isinstance(value, int | float) and not isinstance(value, bool):
             style = "hq_int" if isinstance(value, int) else "hq_dec"
-    cell.style = style
-    return cell
+    cell = ws.cell(row, col)
+    cell.style = style  # first: a named style replaces the cell's quote prefix
+    return fill(cell, value)
 
 
 def _print_setup(ws: Worksheet, title_rows: str | None, paper: str, as_of: str) -> None:
