@@ -78,13 +78,17 @@ def rows_for(pending: list[Pending], *, email_enabled: bool, opt_outs: set[tuple
 
 
 def enqueue(session: Session, pending: list[Pending], *, now: datetime | None = None,
-            email_enabled: bool = True, webhook: bool = False) -> int:
+            email_enabled: bool = True, webhook: bool = False,
+            opt_outs: set[tuple[int, str]] | None = None) -> int:
     """Queue ``pending`` in the caller's transaction (two statements at most); returns the
-    number of rows offered."""
+    number of rows offered. ``opt_outs`` (user id, reason) when the caller read them already;
+    without e-mail they do not matter, so they are not read."""
     if not pending:
         return 0
     now = now or utcnow()
-    opt_outs = email_opt_outs(session, (p.recipient.id for p in pending))
+    if opt_outs is None:
+        opt_outs = (email_opt_outs(session, (p.recipient.id for p in pending))
+                    if email_enabled else set())
     inbox, deliver = rows_for(pending, email_enabled=email_enabled, opt_outs=opt_outs,
                               webhook=webhook)
     insert = _INSERTS[session.get_bind().dialect.name]

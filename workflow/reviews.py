@@ -22,6 +22,7 @@ from workflow.fiscal import TOKYO, fiscal_year
 from workflow.models import Case, Kpi, Plan, Review, User, utcnow
 from workflow.plans import plan_for, record_actual
 from workflow.states import Reason
+from workflow.states.guards import plan_with_kpis
 from workflow.users import record
 from workflow.vocabulary import ASSESSMENTS
 
@@ -66,7 +67,7 @@ def schedule(first_fy: int, last_fy: int, cadence: str,
 def create_obligations(session: Session, case: Case, now: datetime) -> list[Review]:
     """Reviews from this FY through the last FY the plan has a target for; existing ones stay."""
     policy = config.review_policy()
-    plan = plan_for(session, case)
+    plan = plan_with_kpis(session, case)
     first = fiscal_year(now)
     target_years = [t.fiscal_year for k in (plan.kpis if plan else []) for t in k.targets]
     last = max([first, *target_years])
