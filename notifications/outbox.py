@@ -77,23 +77,38 @@ def rows_for(pending: list[Pending], *, email_enabled: bool, opt_outs: set[tuple
     return inbox, deliver
 
 
+_STATEMENTS: dict[str, object] = {}
+
+
+def _insert_statement(dialect: str):
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING, built once per dialect: every value
+    comes from the rows, so one statement serves inbox and delivery rows."""
+    stmt = _STATEMENTS.get(dialect)
+    if stmt is None:
+        stmt = _STATEMENTS[dialect] = _INSERTS[dialect](_TABLE).on_conflict_do_nothing(
+            index_elements=["dedupe_key"])
+    return stmt
+
+
 def enqueue(session: Session, pending: list[Pending], *, now: datetime | None = None,
-            email_enabled: bool = True, webhook: bool = False) -> int:
-    """Queue ``pending`` in the caller's transaction (two statements at most); returns the
-    number of rows offered."""
+            email_enabled: bool = True, webhook: bool = False,
+            opt_outs: set[tuple[int, str]] | None = None) -> int:
+    """Queue ``pending`` in the caller's transaction (one statement); returns the
+    number of rows offered. ``opt_outs`` (user id, reason) when the caller read them already;
+    without e-mail they do not matter, so they are not read."""
     if not pending:
         return 0
     now = now or utcnow()
-    opt_outs = email_opt_outs(session, (p.recipient.id for p in pending))
+    if opt_outs is None:
+        opt_outs = (email_opt_outs(session, (p.recipient.id for p in pending))
+                    if email_enabled else set())
     inbox, deliver = rows_for(pending, email_enabled=email_enabled, opt_outs=opt_outs,
                               webhook=webhook)
-    insert = _INSERTS[session.get_bind().dialect.name]
-    # Values shared by every row go into the statement once: a sweep may queue 100,000 rows.
-    shared = {"attempts": 0, "next_attempt_at": now, "created_at": now}
-    if inbox:
-        stmt = insert(_TABLE).values(status="sent", sent_at=now, **shared)
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), inbox)
-    if deliver:
-        stmt = insert(_TABLE).values(status="pending", **shared)
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), deliver)
+    for row in inbox:
+        row.update(status="sent", sent_at=now, attempts=0, next_attempt_at=now, created_at=now)
+    for row in deliver:
+        row.update(status="pending", sent_at=None, attempts=0, next_attempt_at=now,
+                   created_at=now)
+    conn = session.connection()
+    conn.execute(_insert_statement(conn.dialect.name), inbox + deliver)
     return len(inbox) + len(deliver)

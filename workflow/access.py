@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
@@ -13,16 +15,25 @@ PORTFOLIO_ROLES = frozenset({"office", "office_lead", "executive", "admin"})
 READ_ONLY_ROLES = frozenset({"executive", "admin", "expert"})
 
 
+# Clauses are immutable: built once, not on every request that loads a case.
+_SUBMITTED = Case.state != "draft"
+
+
+@lru_cache(maxsize=1024)
+def _in_department(department_id: int) -> ColumnElement[bool]:
+    return Case.department_id == department_id
+
+
 def visibility_clause(user) -> ColumnElement[bool]:
     """A WHERE clause selecting the cases ``user`` may see."""
     if user is None or not getattr(user, "active", True):
         return false()
     if user.role in PORTFOLIO_ROLES:
-        return Case.state != "draft"
+        return _SUBMITTED
     if user.role in BUREAU_ROLES:
         if user.department_id is None:
             return false()
-        return Case.department_id == user.department_id
+        return _in_department(user.department_id)
     if user.role == "expert":
         return exists().where(Supporter.case_id == Case.id, Supporter.user_id == user.id)
     return false()

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from workflow import access
 from workflow.effects import Fired, effects_for
@@ -47,6 +48,9 @@ _UPDATE_CASE = update(_CASES).where(
     _CASES.c.id == bindparam("_case_id"), _CASES.c.version == bindparam("_expected_version")
 )
 _INSERT_EVENT = insert(_EVENTS)
+_PLANS = Plan.__table__
+_APPROVE_PLAN = (update(_PLANS).where(_PLANS.c.case_id == bindparam("_case_id"))
+                 .returning(_PLANS.c.id))
 # (state, trigger, return state) -> destination, as the machine once answered it: the machine
 # is built once at import and never changes, so each question needs asking only once.
 _DESTINATIONS: dict[tuple[str, str, str | None], str] = {}
@@ -143,11 +147,14 @@ def _field_changes(t: Transition, case: Case, to_state: str, principal, now: dat
 
 def _record_plan_approval(session: Session, case: Case, principal, now: datetime) -> None:
     """approve_plan: the plan is now the approved execution plan; later target changes are
-    revisions (``plans.save_kpi``). Rare, so the ORM keeps the session's Plan current."""
-    plan = session.scalar(select(Plan).where(Plan.case_id == case.id))
-    if plan is not None:  # the plan_complete guard makes sure there is one
-        plan.approved_at, plan.approved_by_id = now, principal.id
-        session.flush()
+    revisions (``plans.save_kpi``). One UPDATE; a Plan the session holds is told the values."""
+    values = {"approved_at": now, "approved_by_id": principal.id, "updated_at": now}
+    for plan_id in session.connection().execute(_APPROVE_PLAN, {"_case_id": case.id, **values}
+                                                ).scalars():
+        plan = session.identity_map.get(identity_key(Plan, (plan_id,)))
+        if plan is not None:
+            for key, value in values.items():
+                set_committed_value(plan, key, value)
 
 
 def fire(

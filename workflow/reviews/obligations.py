@@ -16,7 +16,7 @@ from workflow import config
 from workflow.effects import Fired, on_enter
 from workflow.fiscal import TOKYO, fiscal_year
 from workflow.models import Case, Plan, Review, User
-from workflow.plans import plan_for
+from workflow.states.guards import plan_with_kpis
 
 QUARTER_ENDS = {"Q1": (6, 30), "Q2": (9, 30), "Q3": (12, 31)}
 QUARTERLY_DAYS_AFTER = 30
@@ -51,7 +51,7 @@ def schedule(first_fy: int, last_fy: int, cadence: str,
 def create_obligations(session: Session, case: Case, now: datetime) -> list[Review]:
     """Reviews from this FY through the last FY the plan has a target for; existing ones stay."""
     policy = config.review_policy()
-    plan = plan_for(session, case)
+    plan = plan_with_kpis(session, case)
     first = fiscal_year(now)
     target_years = [t.fiscal_year for k in (plan.kpis if plan else []) for t in k.targets]
     last = max([first, *target_years])

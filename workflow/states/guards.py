@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session, joinedload
 
 from workflow.fiscal import fiscal_year
-from workflow.models import Case, Plan, Review
+from workflow.models import Case, Kpi, Plan, Review
 from workflow.vocabulary import SECURITY_CHECKLIST
 
 from .base import Guard, GuardContext, Reason
@@ -47,9 +48,19 @@ def _assignee_present(case: Case, ctx: GuardContext) -> Iterator[Reason]:
         )
 
 
+# The plan with its KPIs, their targets and owners in one statement (built once): what the
+# plan guards and the go-live review obligations read, with no lazy load per KPI.
+_PLAN_WITH_KPIS = select(Plan).where(Plan.case_id == bindparam("case_id")).options(
+    joinedload(Plan.kpis).options(joinedload(Kpi.targets), joinedload(Kpi.owner)))
+
+
+def plan_with_kpis(session: Session, case: Case) -> Plan | None:
+    return session.scalars(_PLAN_WITH_KPIS, {"case_id": case.id}).unique().first()
+
+
 def plan_of(case: Case, ctx: GuardContext) -> Plan | None:
     if "plan" not in ctx.memo:
-        ctx.memo["plan"] = ctx.session.scalar(select(Plan).where(Plan.case_id == case.id))
+        ctx.memo["plan"] = plan_with_kpis(ctx.session, case)
     return ctx.memo["plan"]
 
 
