@@ -223,7 +223,8 @@ def test_stale_case_edit_form_gives_409_with_a_reload_link(error_app, world_temp
     response = visitor.client.post(f"/cases/{world.case_id}/edit", data={
         "csrf_token": visitor.csrf, "version": version.group(1) or version.group(2),
         "title": "上書きしようとした件名", "case_type": "dx_project", "priority": "normal",
-        "department_id": world.department_id,
+        "department_id": world.department_id, "description": "相談内容",
+        "current_problem": "現在の課題", "desired_outcome": "目指す姿",
     })
     assert response.status_code == 409
     section = error_section(response)

@@ -4,7 +4,7 @@ INTEGER overflows the driver's binding. Either used to be a 500."""
 
 from __future__ import annotations
 
-from flask import Flask, flash, request
+from flask import Flask, abort, flash, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -55,3 +55,13 @@ def page_number() -> int:
 def init_app(app: Flask) -> None:
     """Must run before the blueprints add their rules (converters bind when a rule is added)."""
     app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul_bytes)
+
+
+def _refuse_nul_bytes():
+    # No text a person types holds NUL, and PostgreSQL refuses it in any text parameter:
+    # answer 400 here instead of a database error deep in a query.
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)

@@ -16,6 +16,7 @@ could pick any address it liked.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from flask import current_app, request
@@ -41,8 +42,10 @@ def account_limit() -> str:
 
 
 def account_key() -> str:
-    """The e-mail being tried, normalised as sign-in looks it up (bounded in length)."""
-    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+    """The e-mail being tried, normalised as sign-in looks it up; hashed so that any length
+    fits the limiter's key column with its own prefixes."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def policy() -> lockouts.Policy:
